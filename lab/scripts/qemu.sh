@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# qemu.sh SETUP MODE KERNEL INITRD [EXTRA_CMDLINE]
+#
+# Boot KERNEL with INITRD in one of the QEMU set-ups, under a timeout, with
+# the kernel console on ttyS0 (console.log) and the guest's reports on ttyS1
+# (results.log), both under $LOGS/SETUP-MODE/.
+#
+#   cxl     pxb-cxl, two cxl-rp root ports, a cxl-type3 under each, and a
+#           fixed memory window; booted with pcie_ports=compat so that
+#           cxl_pci binds and reads CDAT.
+#   switch  the same plus a third cxl-rp with a cxl-upstream switch port,
+#           two cxl-downstream ports and a cxl-type3 under each; booted
+#           without compat so that the PCIe port driver binds the switch.
+#
+# Exit status 0 only if the guest reached LAB-DONE and powered off, and the
+# console shows no panic, oops, WARN, lockdep, KASAN, ODEBUG or kmemleak
+# report.  Otherwise print why and the tail of the serial log, and exit 1.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+setup=$1 mode=$2 kernel=$3 initrd=$4 extra=${5:-}
+timeout_s=${LAB_TIMEOUT:-600}
+dir=$LOGS/$setup-$mode
+rm -rf "$dir"
+mkdir -p "$dir"
+
+type3() {	# type3 ID BUS
+	echo "-object memory-backend-ram,id=cxl-mem$1,size=256M"
+	echo "-object memory-backend-ram,id=cxl-lsa$1,size=1M"
+	echo "-device cxl-type3,bus=$2,memdev=cxl-mem$1,lsa=cxl-lsa$1,id=cxl-pmem$1"
+}
+
+args=(-M q35,cxl=on -accel tcg -smp 2 -m 1G,maxmem=4G,slots=8
+      -display none -monitor none -no-reboot
+      -serial "file:$dir/console.log" -serial "file:$dir/results.log"
+      -device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1
+      -device cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=0
+      -device cxl-rp,port=1,bus=cxl.1,id=rp1,chassis=0,slot=1)
+cmdline="console=ttyS0 panic=-1 lab.mode=$mode"
+# shellcheck disable=SC2207
+args+=($(type3 0 rp0) $(type3 1 rp1))
+case "$setup" in
+cxl)
+	cmdline+=" pcie_ports=compat"
+	;;
+switch)
+	args+=(-device cxl-rp,port=2,bus=cxl.1,id=rp2,chassis=0,slot=2
+	       -device cxl-upstream,bus=rp2,id=us0
+	       -device cxl-downstream,port=0,bus=us0,id=swport0,chassis=0,slot=4
+	       -device cxl-downstream,port=1,bus=us0,id=swport1,chassis=0,slot=5)
+	# shellcheck disable=SC2207
+	args+=($(type3 2 swport0) $(type3 3 swport1))
+	;;
+*)
+	die "unknown set-up '$setup' (cxl or switch)"
+	;;
+esac
+args+=(-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G)
+
+echo "qemu-system-x86_64 ${args[*]} -kernel $kernel -initrd $initrd -append '$cmdline $extra'" >"$dir/cmdline"
+start=$(date +%s)
+timeout -k 10 "$timeout_s" qemu-system-x86_64 "${args[@]}" \
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline $extra" \
+	>"$dir/qemu.log" 2>&1 </dev/null
+rc=$?
+echo "$(( $(date +%s) - start ))" >"$dir/seconds"
+
+fail() {
+	echo "lab: FAIL: $setup/$mode: $*" >&2
+	echo "lab: ---- last 40 lines of $dir/console.log ----" >&2
+	tail -n 40 "$dir/console.log" >&2
+	echo "lab: ---- end of serial log ----" >&2
+	exit 1
+}
+
+# Reports from the kernel's debug facilities.
+SPLAT='Kernel panic|BUG:|Oops|WARNING:|Call Trace:|KASAN|UBSAN|ODEBUG|possible recursive locking|possible circular locking|INFO: task .* blocked|general protection fault|new suspected memory leaks'
+[ $rc -eq 124 ] || [ $rc -eq 137 ] && fail "guest hung: no power-off within ${timeout_s}s"
+grep -q 'Kernel panic' "$dir/console.log" && fail "kernel panic"
+[ $rc -eq 0 ] || fail "qemu exited with status $rc: $(tail -n 3 "$dir/qemu.log")"
+grep -q '^LAB-DONE' "$dir/results.log" || fail "guest did not finish (no LAB-DONE)"
+if grep -Eq "$SPLAT" "$dir/console.log"; then
+	grep -En "$SPLAT" "$dir/console.log" | head -n 5 >&2
+	fail "kernel report in the console log"
+fi
+if sed -n '/^LAB-BEGIN kmemleak/,/^LAB-END kmemleak/p' "$dir/results.log" | grep -q 'unreferenced object'; then
+	fail "kmemleak reports leaks: see $dir/results.log"
+fi
+exit 0

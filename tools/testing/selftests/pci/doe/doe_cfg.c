@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace DOE exchanges through the sysfs config space file.
+ * See doe_cfg.h.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/pci_regs.h>
+
+#include "doe_cfg.h"
+
+#define DOE_TIMEOUT_NS		1000000000LL	/* PCIe r6.2 sec 6.30.2: 1 s */
+#define DOE_MAX_LENGTH		(1 << 18)	/* Length 0 encodes 2^18 dwords */
+#define EXT_CAP_START		0x100
+#define EXT_CAP_END		0x1000
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int doe_cfg_open(const char *bdf)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int doe_cfg_read(int fd, unsigned int off, uint32_t *val)
+{
+	ssize_t n = pread(fd, val, 4, off);
+
+	if (n == 4)
+		return 0;
+	return n < 0 ? -errno : -EIO;
+}
+
+int doe_cfg_write(int fd, unsigned int off, uint32_t val)
+{
+	ssize_t n = pwrite(fd, &val, 4, off);
+
+	if (n == 4)
+		return 0;
+	return n < 0 ? -errno : -EIO;
+}
+
+int doe_cfg_find_caps(const char *bdf, struct doe_cap *caps, int max)
+{
+	unsigned int pos = EXT_CAP_START, hops = 0;
+	uint32_t hdr;
+	int fd, n = 0, rc;
+
+	fd = doe_cfg_open(bdf);
+	if (fd < 0)
+		return fd;
+	/* At most (4096 - 256) / 8 capabilities fit: stop a looping list. */
+	while (pos >= EXT_CAP_START && pos < EXT_CAP_END && hops++ < 480) {
+		rc = doe_cfg_read(fd, pos, &hdr);
+		if (rc || hdr == 0 || hdr == 0xffffffff)
+			break;
+		if (PCI_EXT_CAP_ID(hdr) == PCI_EXT_CAP_ID_DOE && n < max) {
+			struct doe_cap *c = &caps[n++];
+
+			snprintf(c->bdf, sizeof(c->bdf), "%s", bdf);
+			c->offset = pos;
+			c->version = PCI_EXT_CAP_VER(hdr);
+			if (doe_cfg_read(fd, pos + PCI_DOE_CAP, &c->cap))
+				c->cap = 0;
+		}
+		pos = PCI_EXT_CAP_NEXT(hdr);
+	}
+	close(fd);
+	return n;
+}
+
+/* Wait up to 1 s until (Status & @mask) == @want; 0, -ETIMEDOUT or -ENODEV. */
+static int doe_cfg_wait(int fd, const struct doe_cap *cap, uint32_t mask,
+			uint32_t want, uint32_t *status)
+{
+	long long end = now_ns() + DOE_TIMEOUT_NS;
+	int rc;
+
+	for (;;) {
+		rc = doe_cfg_read(fd, cap->offset + PCI_DOE_STATUS, status);
+		if (rc)
+			return rc;
+		if (*status == 0xffffffff)
+			return -ENODEV;
+		if ((*status & mask) == want)
+			return 0;
+		if (now_ns() > end)
+			return -ETIMEDOUT;
+		usleep(100);
+	}
+}
+
+int doe_cfg_abort(int fd, const struct doe_cap *cap)
+{
+	uint32_t status;
+	int rc;
+
+	rc = doe_cfg_write(fd, cap->offset + PCI_DOE_CTRL, PCI_DOE_CTRL_ABORT);
+	if (rc)
+		return rc;
+	return doe_cfg_wait(fd, cap,
+			    PCI_DOE_STATUS_BUSY | PCI_DOE_STATUS_ERROR |
+			    PCI_DOE_STATUS_DATA_OBJECT_READY, 0, &status);
+}
+
+int doe_cfg_exchange(int fd, const struct doe_cap *cap, uint32_t *req,
+		     size_t req_dw, uint32_t *rsp, size_t rsp_max)
+{
+	unsigned int off = cap->offset;
+	uint32_t status, ctrl, val;
+	size_t i, len;
+	int rc;
+
+	if (req_dw < 2 || req_dw > DOE_MAX_LENGTH)
+		return -EINVAL;
+	req[1] = req_dw == DOE_MAX_LENGTH ? 0 : req_dw;
+
+	rc = doe_cfg_wait(fd, cap, PCI_DOE_STATUS_BUSY, 0, &status);
+	if (rc)
+		return rc == -ETIMEDOUT ? -EBUSY : rc;
+	if (status & (PCI_DOE_STATUS_ERROR | PCI_DOE_STATUS_DATA_OBJECT_READY)) {
+		rc = doe_cfg_abort(fd, cap);
+		if (rc)
+			return rc == -ETIMEDOUT ? -EIO : rc;
+	}
+
+	for (i = 0; i < req_dw; i++) {
+		rc = doe_cfg_write(fd, off + PCI_DOE_WRITE, req[i]);
+		if (rc)
+			return rc;
+	}
+	rc = doe_cfg_read(fd, off + PCI_DOE_CTRL, &ctrl);
+	if (rc)
+		return rc;
+	rc = doe_cfg_write(fd, off + PCI_DOE_CTRL,
+			   (ctrl & PCI_DOE_CTRL_INT_EN) | PCI_DOE_CTRL_GO);
+	if (rc)
+		return rc;
+
+	rc = doe_cfg_wait(fd, cap, PCI_DOE_STATUS_DATA_OBJECT_READY,
+			  PCI_DOE_STATUS_DATA_OBJECT_READY, &status);
+	if (rc == 0 && (status & PCI_DOE_STATUS_ERROR))
+		rc = -EIO;
+	if (rc) {
+		doe_cfg_abort(fd, cap);
+		return rc;
+	}
+
+	/* Header 2 carries the Length; read both headers first. */
+	len = 2;
+	for (i = 0; i < len; i++) {
+		rc = doe_cfg_read(fd, off + PCI_DOE_READ, &val);
+		if (!rc)
+			rc = doe_cfg_write(fd, off + PCI_DOE_READ, 0);
+		if (rc)
+			return rc;
+		if (i < rsp_max)
+			rsp[i] = val;
+		if (i == 1) {
+			len = val & PCI_DOE_DATA_OBJECT_HEADER_2_LENGTH;
+			if (len == 0)
+				len = DOE_MAX_LENGTH;
+			if (len < 2) {
+				doe_cfg_abort(fd, cap);
+				return -EIO;
+			}
+		}
+	}
+
+	rc = doe_cfg_read(fd, off + PCI_DOE_STATUS, &status);
+	if (rc)
+		return rc;
+	if (status & PCI_DOE_STATUS_ERROR) {
+		doe_cfg_abort(fd, cap);
+		return -EIO;
+	}
+	return len;
+}
+
+int doe_cfg_discover(int fd, const struct doe_cap *cap,
+		     struct doe_protocol *prot, int max)
+{
+	uint32_t req[3], rsp[3];
+	unsigned int index = 0, ver;
+	int n = 0, rc, hops = 0;
+
+	/* Discovery version 2 when the Capability Version is 2 or more. */
+	ver = cap->version >= 2 ? 2 : 0;
+	do {
+		req[0] = 0x00000001;	/* Vendor ID 0001h, type 00h: Discovery */
+		req[2] = index | ver << 8;
+		rc = doe_cfg_exchange(fd, cap, req, 3, rsp, 3);
+		if (rc < 0)
+			return rc;
+		if (rc < 3 || rsp[0] != req[0])
+			return -EIO;
+		if (n < max) {
+			prot[n].vid = rsp[2] & PCI_DOE_DATA_OBJECT_DISC_RSP_3_VID;
+			prot[n].type = (rsp[2] >> 16) & 0xff;
+			n++;
+		}
+		index = rsp[2] >> 24;
+	} while (index && hops++ < 256);
+	return n;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Userspace access to a DOE Capability through the config space file
+ * /sys/bus/pci/devices/BDF/config (PCIe r6.2 sec 6.30, 7.9.24).
+ *
+ * Only safe while no kernel driver owns the DOE Capability: the kernel
+ * hands a DOE Capability to userspace when its auxiliary device is unbound
+ * from the generic DOE driver.
+ */
+#ifndef DOE_CFG_H
+#define DOE_CFG_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define DOE_MAX_CAPS		16
+#define DOE_MAX_PROTOCOLS	64
+
+struct doe_cap {
+	char bdf[16];		/* e.g. "0000:0d:00.0" */
+	uint16_t offset;	/* config space offset of the DOE Capability */
+	uint8_t version;	/* Capability Version of the extended header */
+	uint32_t cap;		/* DOE Capabilities register */
+};
+
+struct doe_protocol {
+	uint16_t vid;
+	uint8_t type;
+};
+
+/* Open /sys/bus/pci/devices/@bdf/config read-write; returns fd or -errno. */
+int doe_cfg_open(const char *bdf);
+
+/* Config space dword access at @off; 0 or -errno. */
+int doe_cfg_read(int fd, unsigned int off, uint32_t *val);
+int doe_cfg_write(int fd, unsigned int off, uint32_t val);
+
+/*
+ * Find the DOE Capabilities of @bdf; fills at most @max entries of @caps.
+ * Returns the number found or -errno.
+ */
+int doe_cfg_find_caps(const char *bdf, struct doe_cap *caps, int max);
+
+/* Abort: set DOE Abort and wait up to 1 s for Busy, Error and Ready to clear. */
+int doe_cfg_abort(int fd, const struct doe_cap *cap);
+
+/*
+ * One data object exchange.  @req holds @req_dw dwords including the two
+ * header dwords (the Length field is filled in here).  The response, headers
+ * included, goes to @rsp, at most @rsp_max dwords; the rest is drained.
+ * Returns the response length in dwords or -errno: -EBUSY (Busy for 1 s),
+ * -EIO (Error), -ETIMEDOUT (no Data Object Ready within 1 s).
+ */
+int doe_cfg_exchange(int fd, const struct doe_cap *cap, uint32_t *req,
+		     size_t req_dw, uint32_t *rsp, size_t rsp_max);
+
+/*
+ * Run DOE Discovery (PCIe r6.2 sec 6.30.1.1) over all indices.  Returns the
+ * number of protocols stored in @prot (at most @max) or -errno.
+ */
+int doe_cfg_discover(int fd, const struct doe_cap *cap,
+		     struct doe_protocol *prot, int max);
+
+#endif /* DOE_CFG_H */
