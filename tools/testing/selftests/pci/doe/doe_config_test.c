@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DOE Capabilities as seen through config space (PCIe r6.2 sec 7.9.24),
+ * and a Discovery exchange (sec 6.30.1.1) driven from userspace.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/pci_regs.h>
+
+#include "../../kselftest_harness.h"
+#include "doe_cfg.h"
+
+#define MAX_DEVS 64
+
+struct found {
+	struct doe_cap caps[DOE_MAX_CAPS * 4];
+	int n;
+};
+
+static void find_all(struct found *f)
+{
+	struct dirent *de;
+	DIR *d;
+	int n;
+
+	f->n = 0;
+	d = opendir("/sys/bus/pci/devices");
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		n = doe_cfg_find_caps(de->d_name, f->caps + f->n,
+				      DOE_MAX_CAPS * 4 - f->n);
+		if (n > 0)
+			f->n += n;
+	}
+	closedir(d);
+}
+
+FIXTURE(doe) {
+	struct found f;
+};
+
+FIXTURE_SETUP(doe)
+{
+	find_all(&self->f);
+	ASSERT_GT(self->f.n, 0) TH_LOG("no DOE Capability in any PCI device");
+}
+
+FIXTURE_TEARDOWN(doe)
+{
+}
+
+/* Every DOE Capability sits in extended config space, dword aligned. */
+TEST_F(doe, cap_layout)
+{
+	int i;
+
+	for (i = 0; i < self->f.n; i++) {
+		struct doe_cap *c = &self->f.caps[i];
+
+		EXPECT_GE(c->offset, 0x100);
+		EXPECT_LE(c->offset + PCI_DOE_CAP_SIZEOF, 0x1000);
+		EXPECT_EQ(c->offset & 3, 0);
+		EXPECT_GE(c->version, 1);
+	}
+}
+
+/* Discovery index 0 answers Discovery itself; the index chain ends. */
+TEST_F(doe, discovery_over_config)
+{
+	struct doe_protocol prot[DOE_MAX_PROTOCOLS];
+	int i, fd, n;
+
+	for (i = 0; i < self->f.n; i++) {
+		struct doe_cap *c = &self->f.caps[i];
+
+		fd = doe_cfg_open(c->bdf);
+		ASSERT_GE(fd, 0);
+		n = doe_cfg_discover(fd, c, prot, DOE_MAX_PROTOCOLS);
+		close(fd);
+		ASSERT_GE(n, 1) TH_LOG("%s DOE 0x%x: %s", c->bdf, c->offset,
+				       strerror(-n));
+		EXPECT_EQ(prot[0].vid, 0x0001);
+		EXPECT_EQ(prot[0].type, 0x00);
+	}
+}
+
+/*
+ * A request the responder drops (an unknown Vendor ID) gets no Data Object
+ * Ready within 1 s: -ETIMEDOUT.  After the Abort that follows, the next
+ * Discovery works.
+ */
+TEST_F(doe, dropped_request_times_out_then_recovers)
+{
+	struct doe_protocol prot[DOE_MAX_PROTOCOLS];
+	struct doe_cap *c = &self->f.caps[0];
+	uint32_t req[3] = { 0x00051234, 0, 0 }, rsp[8];
+	int fd, rc;
+
+	fd = doe_cfg_open(c->bdf);
+	ASSERT_GE(fd, 0);
+	rc = doe_cfg_exchange(fd, c, req, 3, rsp, 8);
+	EXPECT_EQ(rc, -ETIMEDOUT);
+	rc = doe_cfg_discover(fd, c, prot, DOE_MAX_PROTOCOLS);
+	EXPECT_GE(rc, 1);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
