@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The PCI DOE series lab.  See README.md.
+#
+#   make run [SETUP=cxl|switch]   build, boot, print the DOE inventory
+#   make check                    build and run every test
+#
+# All output goes to build/ (ignored by git).
+
+SETUP ?= cxl
+BUILD := $(CURDIR)/build
+SRC   := $(BUILD)/src
+OBJ   := $(BUILD)/obj/test
+FRAGS := lab/kernel.config lab/debug.config tools/testing/selftests/pci/doe/config
+KMAKE := $(MAKE) -s -C $(SRC) O=$(OBJ) ARCH=x86_64 CC="ccache gcc" \
+	 KBUILD_BUILD_TIMESTAMP=lab KBUILD_BUILD_USER=lab KBUILD_BUILD_HOST=lab -j2
+export BUILD
+
+.PHONY: all base tree config kernel initramfs run check clean distclean
+
+all: run
+
+base:
+	@lab/scripts/base.sh
+
+tree: base
+	@lab/scripts/tree.sh
+
+config: tree
+	@lab/scripts/config.sh $(SRC) $(OBJ) $(FRAGS)
+
+kernel: config
+	@echo "lab: building kernel in $(OBJ) (log: $(OBJ)/build.log)"
+	@$(KMAKE) bzImage >$(OBJ)/build.log 2>&1 || \
+		{ grep -E 'error|Error' $(OBJ)/build.log | head -n 30; \
+		  echo "lab: error: kernel build failed (see $(OBJ)/build.log)"; exit 1; }
+
+initramfs: kernel
+	@lab/scripts/initramfs.sh $(SRC) $(OBJ) $(BUILD)/initramfs.cpio
+
+run: initramfs
+	@lab/scripts/run.sh $(SETUP) $(OBJ)/arch/x86/boot/bzImage $(BUILD)/initramfs.cpio
+
+# The build is the first test of "make check", so that a broken build still
+# ends in the "N passed, N failed" line.
+check:
+	@lab/scripts/check.sh $(OBJ)/arch/x86/boot/bzImage $(BUILD)/initramfs.cpio
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/logs $(BUILD)/initramfs* $(BUILD)/selftests
+
+distclean:
+	rm -rf $(BUILD)

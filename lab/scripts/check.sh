@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh KERNEL INITRD: run every test of the lab and the series, print one
+# PASS/FAIL line per test and "N passed, N failed" last.  Exit 1 on any
+# failure.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernel=$1 initrd=$2
+pass=0 failed=0
+failures=()
+mkdir -p "$LOGS"
+
+result() {	# result NAME OK [DETAIL]
+	if [ "$2" = 0 ]; then
+		echo "PASS $1"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $1${3:+: $3}"
+		failed=$((failed + 1))
+		failures+=("$1")
+	fi
+}
+
+# run_test NAME CMD...: a test is a command; its output goes to a log, shown
+# on failure.
+run_test() {
+	local name=$1 log
+	shift
+	log=$LOGS/test-${name//\//_}.log
+	"$@" >"$log" 2>&1
+	local rc=$?
+	[ $rc -eq 0 ] || sed 's/^/    /' "$log" | tail -n 60
+	result "$name" $rc
+}
+
+# TAP from the guest: every "ok"/"not ok" line is a test; "# SKIP" fails.
+tap_results() {	# tap_results SETUP RESULTS_LOG
+	local setup=$1 res=$2 test line name
+	for test in $(sed -n 's/^LAB-BEGIN test //p' "$res"); do
+		local block rc n=0
+		block=$(sed -n "/^LAB-BEGIN test $test\$/,/^LAB-END test $test /p" "$res" | tr -d '\r')
+		rc=$(echo "$block" | sed -n 's/^LAB-END test .* rc=//p')
+		while read -r line; do
+			case "$line" in
+			"ok "*"# SKIP"*)
+				name=$(echo "$line" | sed -E 's/^ok [0-9]+ ([^#]*).*/\1/')
+				result "kselftest/$setup/$test/${name% }" 1 "skipped"
+				n=$((n + 1)) ;;
+			"ok "*)
+				name=$(echo "$line" | sed -E 's/^ok [0-9]+ ([^#]*).*/\1/')
+				result "kselftest/$setup/$test/${name% }" 0
+				n=$((n + 1)) ;;
+			"not ok "*)
+				name=$(echo "$line" | sed -E 's/^not ok [0-9]+ ([^#]*).*/\1/')
+				echo "$block" | sed 's/^/    /' | tail -n 40
+				result "kselftest/$setup/$test/${name% }" 1
+				n=$((n + 1)) ;;
+			esac
+		done < <(echo "$block")
+		if [ "$rc" != 0 ] && [ $n -eq 0 ] || [ -z "$rc" ]; then
+			echo "$block" | sed 's/^/    /' | tail -n 40
+			result "kselftest/$setup/$test" 1 "exit status '${rc:-none}' without TAP results"
+		fi
+	done
+}
+
+finish() {
+	[ $failed -eq 0 ] || echo "lab: failed: ${failures[*]}"
+	echo "$pass passed, $failed failed"
+	[ $failed -eq 0 ]
+	exit
+}
+
+untracked_now() {
+	git -C "$LAB_TOP" status --porcelain --untracked-files=all | sed -n 's/^?? //p' | sort
+}
+new_untracked() {	# lists them, and fails if there are any
+	! comm -13 "$LOGS/untracked-before" <(untracked_now) | grep .
+}
+untracked_now >"$LOGS/untracked-before" 2>/dev/null || : >"$LOGS/untracked-before"
+
+echo "lab: building (base, tree, config, kernel, initramfs)"
+run_test "build" make -C "$LAB_TOP" initramfs
+[ $failed -eq 0 ] || finish
+
+echo "lab: host-side tests of the lab"
+for t in "$LAB_TOP"/lab/tests/host-*.sh; do
+	run_test "lab/$(basename "$t" .sh)" "$t" "$kernel" "$initrd"
+done
+
+for setup in cxl switch; do
+	echo "lab: booting the '$setup' set-up in check mode"
+	run_test "boot/$setup" "$LAB_TOP/lab/scripts/qemu.sh" "$setup" check "$kernel" "$initrd"
+	res=$LOGS/$setup-check/results.log
+	[ -f "$res" ] || continue
+	run_test "inventory/$setup" "$LAB_TOP/lab/tests/inventory.sh" "$setup" "$res"
+	tap_results "$setup" "$res"
+done
+
+# Every output of the run is ignored: no file became untracked during it.
+run_test "lab/outputs-ignored" new_untracked
+
+finish

@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# inventory.sh SETUP RESULTS_LOG: assert what the guest's DOE inventory must
+# show for the set-up.
+#   cxl:    two cxl-type3 DOE Capabilities at 0x190 serving Discovery and
+#           CXL Table Access, and a 160-byte CDAT with a good checksum for
+#           both endpoints.
+#   switch: four type-3 DOE Capabilities at 0x190 and the switch upstream
+#           port's at 0x1a8, each serving 0001:00 1e98:02; any CDAT read
+#           has a good checksum.
+set -uo pipefail
+setup=$1 res=$2
+inv=$(sed -n '/^LAB-BEGIN inventory/,/^LAB-END inventory/{/^LAB-/d;p}' "$res" | tr -d '\r')
+echo "$inv"
+err=0
+expect() {	# expect WHAT PATTERN COUNT
+	local n
+	n=$(echo "$inv" | grep -Ec "$2")
+	if [ "$n" -ne "$3" ]; then
+		echo "expected $3 $1, found $n (pattern: $2)"
+		err=1
+	fi
+}
+
+grep -q '^LAB-END inventory rc=0' "$res" || { echo "doe-inventory failed"; err=1; }
+expect "DOE lines failing discovery" 'discovery failed' 0
+expect "bad CDAT checksums" 'checksum BAD|mismatch' 0
+case "$setup" in
+cxl)
+	expect "type-3 DOE Capabilities" ' doe 0x190 .* 0001:00 1e98:02$' 2
+	expect "DOE Capabilities" ' doe 0x' 2
+	expect "endpoint CDATs" ' cdat endpoint[0-9]+ +160 bytes  checksum good$' 2
+	;;
+switch)
+	expect "type-3 DOE Capabilities" ' doe 0x190 .* 0001:00 1e98:02$' 4
+	expect "switch upstream port DOE Capabilities" ' doe 0x1a8 .* 0001:00 1e98:02$' 1
+	expect "DOE Capabilities" ' doe 0x' 5
+	;;
+esac
+exit $err
