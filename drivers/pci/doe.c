@@ -1,0 +1,1097 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PCI Data Object Exchange (DOE), PCIe r6.2 sec 6.30
+ *
+ * A DOE Capability (Extended Capability ID 0x2E, registers in PCIe r6.2
+ * sec 7.9.24) carries request and response data objects for one or more
+ * protocols.  A function may implement several DOE Capabilities.
+ *
+ * Object model:
+ *
+ *   pci_dev (bound to e.g. cxl_pci)
+ *    |- pci_doe.doe.<id>   auxiliary device for the DOE Capability at X
+ *    |    `- bound to the generic driver pci_doe.generic: exchanges
+ *    `- pci_doe.doe.<id>   ... for the DOE Capability at Y
+ *
+ * The function's driver creates the auxiliary devices from its probe with
+ * devm_pci_doe_create_devices().  They are device-managed resources of that
+ * driver binding, so they are deleted before the binding ends, and the
+ * pci_dev outlives them.  Unbinding the generic driver from one auxiliary
+ * device hands that DOE Capability to userspace; binding it again takes it
+ * back (Documentation/PCI/doe.rst).
+ *
+ * Exchanges on one DOE Capability are serialized in submission order by a
+ * single work item of that Capability; different Capabilities run in
+ * parallel.
+ */
+
+#define dev_fmt(fmt) "DOE: " fmt
+
+#include <linux/auxiliary_bus.h>
+#include <linux/bitfield.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/device.h>
+#include <linux/interrupt.h>
+#include <linux/jiffies.h>
+#include <linux/pci.h>
+#include <linux/pci-doe.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/sysfs.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "pci.h"
+
+/* PCIe r6.2 sec 6.30.2: Data Object Ready, Abort and Busy: 1 second */
+#define PCI_DOE_TIMEOUT		HZ
+/* PCIe r6.2 sec 6.30.1: a Length of 0 means 2^18 dwords */
+#define PCI_DOE_MAX_LENGTH	BIT(18)
+#define PCI_DOE_HDR_DW		2
+/* Poll interval bounds when no interrupt is available */
+#define PCI_DOE_POLL_MIN_US	10
+#define PCI_DOE_POLL_MAX_US	1000
+/* Discovery indices are 8 bits (PCIe r6.2 sec 6.30.1.1) */
+#define PCI_DOE_MAX_PROTOCOLS	256
+
+/* How long pci_doe_find() waits for the generic driver's Discovery */
+#define PCI_DOE_PROBE_WAIT	(10 * HZ)
+
+#define PCI_DOE_AUX_MODNAME	"pci_doe"
+
+enum pci_doe_state {
+	PCI_DOE_UNBOUND,	/* no generic driver: not the kernel's */
+	PCI_DOE_PROBING,	/* Abort and Discovery under way */
+	PCI_DOE_READY,		/* accepting tasks */
+	PCI_DOE_DEAD,		/* an Abort failed: tasks fail with -EIO */
+};
+
+/**
+ * struct pci_doe_dev - One DOE Capability
+ * @adev: The auxiliary device, a child of @pdev
+ * @pdev: The PCI function; pinned by @adev's parent reference
+ * @doe_cap: Config space offset of the DOE Capability
+ * @version: Capability Version of the DOE Extended Capability header
+ * @vec_irq: Linux IRQ of the vector of the DOE Interrupt Message Number,
+ *	     or 0 if the function has no such vector
+ * @msg: DOE Interrupt Message Number
+ * @msix: @vec_irq is an MSI-X vector (else MSI)
+ * @irq: @vec_irq while the generic driver is bound and uses it, else 0
+ *	 (polling)
+ * @lock: Protects @state, @tasks and @cancel against concurrent submitters,
+ *	  the work item and unbind.  Never held across hardware access.
+ * @state: See enum pci_doe_state
+ * @cancel: Set on unbind: the task in flight and the queued ones fail with
+ *	    -ENODEV
+ * @tasks: Queued tasks, oldest first
+ * @work: Runs the queued tasks one after another.  A work item never runs
+ *	  concurrently with itself, so the register block is accessed by one
+ *	  thread at a time: @work while the driver is bound, probe and remove
+ *	  when @work is idle.
+ * @wq: Woken by the DOE interrupt, by state changes and by cancellation
+ * @irq_events: Count of DOE interrupts handled
+ * @prots: Protocols found by Discovery, (type << 16 | vid) each
+ * @nr_prots: Number of entries in @prots
+ */
+struct pci_doe_dev {
+	struct auxiliary_device adev;
+	struct pci_dev *pdev;
+	u16 doe_cap;
+	u8 version;
+	int vec_irq;
+	u16 msg;
+	bool msix;
+	int irq;
+
+	spinlock_t lock;	/* see @lock above */
+	enum pci_doe_state state;
+	bool cancel;
+	struct list_head tasks;
+	struct work_struct work;
+	wait_queue_head_t wq;
+	atomic_t irq_events;
+
+	u32 *prots;
+	unsigned int nr_prots;
+};
+
+static struct pci_doe_dev *to_pci_doe_dev(struct device *dev)
+{
+	return container_of(dev, struct pci_doe_dev, adev.dev);
+}
+
+static u32 pci_doe_prot(u16 vid, u8 type)
+{
+	return (u32)type << 16 | vid;
+}
+
+/*
+ * Config accesses.  A read of all-ones from DOE Status means the function
+ * is gone (surprise removal): Busy, Error and Data Object Ready would all
+ * read as set, none of which can be trusted.
+ */
+static int pci_doe_read_status(struct pci_doe_dev *doe, u32 *status)
+{
+	pci_read_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_STATUS, status);
+	if (PCI_POSSIBLE_ERROR(*status) || pci_dev_is_disconnected(doe->pdev))
+		return -ENODEV;
+	return 0;
+}
+
+static void pci_doe_write_ctrl(struct pci_doe_dev *doe, u32 val)
+{
+	/* Keep DOE Interrupt Enable set while the interrupt is in use */
+	if (doe->irq)
+		val |= PCI_DOE_CTRL_INT_EN;
+	pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_CTRL, val);
+}
+
+static bool pci_doe_cancelled(struct pci_doe_dev *doe)
+{
+	return READ_ONCE(doe->cancel);
+}
+
+/* How pci_doe_wait() ends */
+enum pci_doe_wait_for {
+	PCI_DOE_WAIT_CLEAR,	/* all bits of the mask clear; polled */
+	PCI_DOE_WAIT_ABORT,	/* same, and not cut short by unbind */
+	PCI_DOE_WAIT_ANY_SET,	/* any bit of the mask set; interrupt driven */
+};
+
+/*
+ * Wait for DOE Status, for at most PCI_DOE_TIMEOUT.  Busy clearing and
+ * Abort completing raise no interrupt (PCIe r6.2 sec 6.30.3), so they are
+ * polled with a bounded interval.  Data Object Ready and Error do raise
+ * it, so that wait sleeps until the DOE interrupt when there is one.
+ *
+ * Return: 0, -ETIMEDOUT, or -ENODEV if the function is gone or the generic
+ * driver is being unbound (except for PCI_DOE_WAIT_ABORT).
+ */
+static int pci_doe_wait(struct pci_doe_dev *doe, u32 mask,
+			enum pci_doe_wait_for until, u32 *status)
+{
+	unsigned long deadline = jiffies + PCI_DOE_TIMEOUT + 1;
+	bool use_irq = doe->irq && until == PCI_DOE_WAIT_ANY_SET;
+	unsigned int us = PCI_DOE_POLL_MIN_US;
+	int seen, rc;
+
+	for (;;) {
+		seen = atomic_read(&doe->irq_events);
+		rc = pci_doe_read_status(doe, status);
+		if (rc)
+			return rc;
+		if (until == PCI_DOE_WAIT_ANY_SET ? *status & mask : !(*status & mask))
+			return 0;
+		if (until != PCI_DOE_WAIT_ABORT && pci_doe_cancelled(doe))
+			return -ENODEV;
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;
+		if (use_irq) {
+			wait_event_timeout(doe->wq,
+					   atomic_read(&doe->irq_events) != seen ||
+					   pci_doe_cancelled(doe),
+					   max_t(long, deadline - jiffies, 1));
+		} else {
+			usleep_range(us, 2 * us);
+			us = min(2 * us, PCI_DOE_POLL_MAX_US);
+		}
+	}
+}
+
+/*
+ * PCIe r6.2 sec 6.30.2: Abort clears Busy, Error and Data Object Ready
+ * within 1 second.  If it does not, the DOE Capability is dead: every later
+ * task fails with -EIO without touching it.
+ */
+static int pci_doe_abort(struct pci_doe_dev *doe, const char *reason)
+{
+	u32 status;
+	int rc;
+
+	pci_dbg(doe->pdev, "[%x] Abort: %s\n", doe->doe_cap, reason);
+	pci_doe_write_ctrl(doe, PCI_DOE_CTRL_ABORT);
+	rc = pci_doe_wait(doe, PCI_DOE_STATUS_BUSY | PCI_DOE_STATUS_ERROR |
+			  PCI_DOE_STATUS_DATA_OBJECT_READY, PCI_DOE_WAIT_ABORT,
+			  &status);
+	if (rc == -ETIMEDOUT) {
+		dev_err_ratelimited(&doe->pdev->dev,
+				    "[%x] DOE Abort did not complete (status %#010x); DOE Capability disabled\n",
+				    doe->doe_cap, status);
+		spin_lock_irq(&doe->lock);
+		doe->state = PCI_DOE_DEAD;
+		spin_unlock_irq(&doe->lock);
+		return -EIO;
+	}
+	return rc;
+}
+
+static size_t pci_doe_req_dw(const struct pci_doe_task *task)
+{
+	return PCI_DOE_HDR_DW + DIV_ROUND_UP(task->request_pl_sz, sizeof(u32));
+}
+
+static int pci_doe_send_req(struct pci_doe_dev *doe,
+			    const struct pci_doe_task *task)
+{
+	size_t len = pci_doe_req_dw(task), full = task->request_pl_sz / 4, i;
+	struct pci_dev *pdev = doe->pdev;
+	u32 status, val;
+	int rc;
+
+	/*
+	 * PCIe r6.2 sec 6.30.2: the Write Data Mailbox must not be written
+	 * while DOE Busy is set.  Another agent (firmware, or an earlier
+	 * owner) may hold it for a while.
+	 */
+	rc = pci_doe_wait(doe, PCI_DOE_STATUS_BUSY, PCI_DOE_WAIT_CLEAR, &status);
+	if (rc == -ETIMEDOUT) {
+		dev_err_ratelimited(&pdev->dev, "[%x] DOE Busy for 1 s\n", doe->doe_cap);
+		return -EBUSY;
+	}
+	if (rc)
+		return rc;
+	if (status & PCI_DOE_STATUS_ERROR) {
+		rc = pci_doe_abort(doe, "Error set before request");
+		return rc ?: -EIO;
+	}
+	/*
+	 * A response nobody read (say, from userspace before the kernel took
+	 * the DOE Capability back) would be mistaken for ours.
+	 */
+	if (status & PCI_DOE_STATUS_DATA_OBJECT_READY) {
+		rc = pci_doe_abort(doe, "stale Data Object Ready");
+		if (rc)
+			return rc;
+	}
+
+	val = FIELD_PREP(PCI_DOE_DATA_OBJECT_HEADER_1_VID, task->vid) |
+	      FIELD_PREP(PCI_DOE_DATA_OBJECT_HEADER_1_TYPE, task->type);
+	pci_write_config_dword(pdev, doe->doe_cap + PCI_DOE_WRITE, val);
+	/* Length 0 encodes 2^18 dwords (PCIe r6.2 sec 6.30.1) */
+	val = FIELD_PREP(PCI_DOE_DATA_OBJECT_HEADER_2_LENGTH,
+			 len == PCI_DOE_MAX_LENGTH ? 0 : len);
+	pci_write_config_dword(pdev, doe->doe_cap + PCI_DOE_WRITE, val);
+
+	for (i = 0; i < full; i++)
+		pci_write_config_dword(pdev, doe->doe_cap + PCI_DOE_WRITE,
+				       le32_to_cpu(task->request_pl[i]));
+	if (task->request_pl_sz % 4) {
+		__le32 last = 0;
+
+		memcpy(&last, &task->request_pl[full], task->request_pl_sz % 4);
+		pci_write_config_dword(pdev, doe->doe_cap + PCI_DOE_WRITE,
+				       le32_to_cpu(last));
+	}
+
+	pci_doe_write_ctrl(doe, PCI_DOE_CTRL_GO);
+	return 0;
+}
+
+static void pci_doe_store(struct pci_doe_task *task, size_t i, u32 val)
+{
+	size_t off = i * sizeof(u32);
+	__le32 le = cpu_to_le32(val);
+
+	if (off >= task->response_pl_sz)
+		return;
+	memcpy((u8 *)task->response_pl + off, &le,
+	       min(sizeof(le), task->response_pl_sz - off));
+}
+
+/*
+ * Read the response once Data Object Ready is set.  Every dword is read
+ * and then acknowledged by a write to the Read Data Mailbox (PCIe r6.2
+ * sec 7.9.24.6).  Nothing the device reports is trusted: the header must
+ * match the request, the Length must cover the headers, Data Object Ready
+ * must still be set before the last acknowledgment, and neither Error nor
+ * Data Object Ready may be set after it.
+ *
+ * Return: the number of payload bytes stored, or -errno.
+ */
+static int pci_doe_recv_resp(struct pci_doe_dev *doe, struct pci_doe_task *task)
+{
+	int rd = doe->doe_cap + PCI_DOE_READ;
+	struct pci_dev *pdev = doe->pdev;
+	size_t len = PCI_DOE_HDR_DW, i;
+	u32 val, status;
+	int rc;
+
+	for (i = 0; i < len; i++) {
+		pci_read_config_dword(pdev, rd, &val);
+
+		if (i == 0) {
+			if (FIELD_GET(PCI_DOE_DATA_OBJECT_HEADER_1_VID, val) != task->vid ||
+			    FIELD_GET(PCI_DOE_DATA_OBJECT_HEADER_1_TYPE, val) != task->type) {
+				dev_dbg_ratelimited(&pdev->dev, "[%x] response %#010x does not match request %04x:%02x\n",
+						    doe->doe_cap, val, task->vid, task->type);
+				return -EIO;
+			}
+		} else if (i == 1) {
+			len = FIELD_GET(PCI_DOE_DATA_OBJECT_HEADER_2_LENGTH, val);
+			if (!len)
+				len = PCI_DOE_MAX_LENGTH;
+			if (len < PCI_DOE_HDR_DW) {
+				dev_dbg_ratelimited(&pdev->dev, "[%x] response Length %zu too short\n",
+						    doe->doe_cap, len);
+				return -EIO;
+			}
+		} else {
+			pci_doe_store(task, i - PCI_DOE_HDR_DW, val);
+		}
+
+		/*
+		 * Data Object Ready must still be set before the last
+		 * acknowledgment; if it dropped, the device sent less than
+		 * its Length promised.
+		 */
+		if (i == len - 1) {
+			rc = pci_doe_read_status(doe, &status);
+			if (rc)
+				return rc;
+			if (!(status & PCI_DOE_STATUS_DATA_OBJECT_READY)) {
+				dev_dbg_ratelimited(&pdev->dev, "[%x] response shorter than its Length (%zu dwords)\n",
+						    doe->doe_cap, len);
+				return -EIO;
+			}
+		}
+		pci_write_config_dword(pdev, rd, 0);
+	}
+
+	rc = pci_doe_read_status(doe, &status);
+	if (rc)
+		return rc;
+	if (status & (PCI_DOE_STATUS_ERROR | PCI_DOE_STATUS_DATA_OBJECT_READY)) {
+		dev_dbg_ratelimited(&pdev->dev, "[%x] status %#010x after the last dword\n",
+				    doe->doe_cap, status);
+		return -EIO;
+	}
+	return min((len - PCI_DOE_HDR_DW) * sizeof(u32), task->response_pl_sz);
+}
+
+/* Run one exchange; called by the work item or by probe, never both. */
+static int pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task)
+{
+	u32 status;
+	int rc;
+
+	rc = pci_doe_send_req(doe, task);
+	if (rc)
+		return rc;
+
+	rc = pci_doe_wait(doe, PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR,
+			  PCI_DOE_WAIT_ANY_SET, &status);
+	if (rc == -ETIMEDOUT) {
+		dev_dbg_ratelimited(&doe->pdev->dev, "[%x] no Data Object Ready within 1 s\n",
+				    doe->doe_cap);
+		return pci_doe_abort(doe, "timeout") ?: -ETIMEDOUT;
+	}
+	if (rc == -ENODEV) {
+		/* Cancelled by unbind: leave the mailbox idle if it is there */
+		if (pci_doe_cancelled(doe))
+			pci_doe_abort(doe, "cancelled");
+		return -ENODEV;
+	}
+	if (rc)
+		return rc;
+	if (status & PCI_DOE_STATUS_ERROR)
+		return pci_doe_abort(doe, "Error set") ?: -EIO;
+
+	rc = pci_doe_recv_resp(doe, task);
+	if (rc == -EIO)
+		return pci_doe_abort(doe, "malformed response") ?: -EIO;
+	return rc;
+}
+
+static void pci_doe_work(struct work_struct *work)
+{
+	struct pci_doe_dev *doe = container_of(work, struct pci_doe_dev, work);
+	struct pci_doe_task *task;
+	enum pci_doe_state state;
+	bool cancel;
+
+	for (;;) {
+		spin_lock(&doe->lock);
+		task = list_first_entry_or_null(&doe->tasks, struct pci_doe_task,
+						node);
+		if (task)
+			list_del_init(&task->node);
+		state = doe->state;
+		cancel = doe->cancel;
+		spin_unlock(&doe->lock);
+		if (!task)
+			return;
+
+		if (cancel)
+			task->rv = -ENODEV;
+		else if (state == PCI_DOE_DEAD)
+			task->rv = -EIO;
+		else
+			task->rv = pci_doe_exchange(doe, task);
+		/* The task belongs to its submitter from here on */
+		task->complete(task);
+	}
+}
+
+static bool __pci_doe_supports_prot(struct pci_doe_dev *doe, u16 vid, u8 type)
+{
+	u32 prot = pci_doe_prot(vid, type);
+	unsigned int i;
+
+	lockdep_assert_held(&doe->lock);
+	if (vid == PCI_VENDOR_ID_PCI_SIG && type == PCI_DOE_PROTOCOL_DISCOVERY)
+		return true;
+	for (i = 0; i < doe->nr_prots; i++)
+		if (doe->prots[i] == prot)
+			return true;
+	return false;
+}
+
+/**
+ * pci_doe_submit_task() - Queue an exchange on a DOE Capability
+ * @doe: DOE Capability, from pci_doe_find()
+ * @task: The exchange; @task->complete is mandatory
+ *
+ * Tasks on one DOE Capability run one at a time, in submission order.
+ * @task->complete is called exactly once, in process context, also when the
+ * exchange fails after submission (for example with -ENODEV when the
+ * generic driver is unbound).  May be called from atomic context.
+ *
+ * Return: 0 if queued; -EINVAL for a malformed task, -E2BIG if the request
+ * does not fit in a data object (2^18 dwords with the header), -EOPNOTSUPP
+ * if Discovery did not list the protocol, -EIO if the DOE Capability is
+ * dead, -ENODEV if the generic driver is not bound.  On error
+ * @task->complete is not called.
+ */
+int pci_doe_submit_task(struct pci_doe_dev *doe, struct pci_doe_task *task)
+{
+	unsigned long flags;
+	int rc = 0;
+
+	if (!doe || !task || !task->complete ||
+	    (task->request_pl_sz && !task->request_pl) ||
+	    (task->response_pl_sz && !task->response_pl))
+		return -EINVAL;
+	if (pci_doe_req_dw(task) > PCI_DOE_MAX_LENGTH)
+		return -E2BIG;
+
+	spin_lock_irqsave(&doe->lock, flags);
+	if (doe->state == PCI_DOE_DEAD)
+		rc = -EIO;
+	else if (doe->state != PCI_DOE_READY || doe->cancel)
+		rc = -ENODEV;
+	else if (!__pci_doe_supports_prot(doe, task->vid, task->type))
+		rc = -EOPNOTSUPP;
+	else
+		list_add_tail(&task->node, &doe->tasks);
+	spin_unlock_irqrestore(&doe->lock, flags);
+	if (!rc)
+		queue_work(system_unbound_wq, &doe->work);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(pci_doe_submit_task);
+
+static void pci_doe_task_complete(struct pci_doe_task *task)
+{
+	complete(task->private);
+}
+
+/**
+ * pci_doe() - Exchange one data object and wait for the response
+ * @doe: DOE Capability, from pci_doe_find()
+ * @vid: Vendor ID of the data object
+ * @type: Data Object Type
+ * @request: Request payload, little-endian; @request_sz bytes, any length
+ * @request_sz: Size of @request in bytes
+ * @response: Buffer for the response payload, little-endian
+ * @response_sz: Size of @response in bytes; a longer response is truncated
+ *
+ * Sleeps until the exchange ends: at most about 3 seconds plus the time the
+ * tasks queued before it take (Busy, Data Object Ready and Abort each time
+ * out after 1 second).
+ *
+ * Return: the number of response payload bytes stored in @response, or
+ * -errno as for pci_doe_submit_task(), or from the exchange: -EBUSY (DOE
+ * Busy for 1 s), -ETIMEDOUT (no Data Object Ready within 1 s), -EIO (DOE
+ * Error or a malformed response), -ENODEV (function removed or the generic
+ * driver unbound).
+ */
+int pci_doe(struct pci_doe_dev *doe, u16 vid, u8 type,
+	    const void *request, size_t request_sz,
+	    void *response, size_t response_sz)
+{
+	DECLARE_COMPLETION_ONSTACK(c);
+	struct pci_doe_task task = {
+		.vid = vid,
+		.type = type,
+		.request_pl = request,
+		.request_pl_sz = request_sz,
+		.response_pl = response,
+		.response_pl_sz = response_sz,
+		.complete = pci_doe_task_complete,
+		.private = &c,
+	};
+	int rc;
+
+	might_sleep();
+	rc = pci_doe_submit_task(doe, &task);
+	if (rc)
+		return rc;
+	wait_for_completion(&c);
+	return task.rv;
+}
+EXPORT_SYMBOL_GPL(pci_doe);
+
+/**
+ * pci_doe_supports_prot() - Did Discovery list this protocol?
+ * @doe: DOE Capability
+ * @vid: Vendor ID
+ * @type: Data Object Type
+ *
+ * Return: true if the generic driver is bound and Discovery on @doe listed
+ * (@vid, @type).  Discovery itself is always supported.
+ */
+bool pci_doe_supports_prot(struct pci_doe_dev *doe, u16 vid, u8 type)
+{
+	unsigned long flags;
+	bool ret;
+
+	spin_lock_irqsave(&doe->lock, flags);
+	ret = doe->state == PCI_DOE_READY &&
+	      __pci_doe_supports_prot(doe, vid, type);
+	spin_unlock_irqrestore(&doe->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(pci_doe_supports_prot);
+
+static bool pci_doe_is_doe_dev(struct device *dev);
+
+struct pci_doe_match {
+	u32 prot;
+	struct pci_doe_dev *found;
+};
+
+static int pci_doe_match_child(struct device *dev, void *data)
+{
+	struct pci_doe_match *m = data;
+	struct pci_doe_dev *doe;
+	long left;
+
+	if (!pci_doe_is_doe_dev(dev))
+		return 0;
+	doe = to_pci_doe_dev(dev);
+	/*
+	 * The generic driver probes asynchronously.  Wait for Discovery to
+	 * finish (bounded by its own timeouts) rather than answer wrongly.
+	 */
+	left = wait_event_timeout(doe->wq, READ_ONCE(doe->state) != PCI_DOE_PROBING,
+				  PCI_DOE_PROBE_WAIT);
+	if (!left)
+		return 0;
+	if (!pci_doe_supports_prot(doe, m->prot & 0xffff, m->prot >> 16))
+		return 0;
+	m->found = doe;
+	get_device(dev);
+	return 1;
+}
+
+/**
+ * pci_doe_find() - Find the DOE Capability of a function serving a protocol
+ * @pdev: PCI function whose driver called devm_pci_doe_create_devices()
+ * @vid: Vendor ID of the protocol
+ * @type: Data Object Type of the protocol
+ *
+ * Waits for the generic driver's Discovery if it is still running.  A DOE
+ * Capability handed to userspace (generic driver unbound) is not found.
+ * Must not be called from the generic driver's own probe path.
+ *
+ * Return: the first DOE Capability, in config space order, whose Discovery
+ * listed (@vid, @type), with a reference the caller drops with
+ * pci_doe_put(); or NULL.
+ */
+struct pci_doe_dev *pci_doe_find(struct pci_dev *pdev, u16 vid, u8 type)
+{
+	struct pci_doe_match m = { .prot = pci_doe_prot(vid, type) };
+
+	might_sleep();
+	device_for_each_child(&pdev->dev, &m, pci_doe_match_child);
+	return m.found;
+}
+EXPORT_SYMBOL_GPL(pci_doe_find);
+
+/**
+ * pci_doe_put() - Drop the reference pci_doe_find() returned
+ * @doe: DOE Capability, or NULL
+ */
+void pci_doe_put(struct pci_doe_dev *doe)
+{
+	if (doe)
+		put_device(&doe->adev.dev);
+}
+EXPORT_SYMBOL_GPL(pci_doe_put);
+
+/* sysfs: the DOE Capability's offset and interrupt, bound or not */
+static ssize_t cap_offset_show(struct device *dev, struct device_attribute *attr,
+			       char *buf)
+{
+	return sysfs_emit(buf, "0x%03x\n", to_pci_doe_dev(dev)->doe_cap);
+}
+static DEVICE_ATTR_RO(cap_offset);
+
+/* "msix N" or "msi N" while the DOE interrupt is in use, else "poll" */
+static ssize_t interrupt_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
+{
+	struct pci_doe_dev *doe = to_pci_doe_dev(dev);
+
+	if (!READ_ONCE(doe->irq))
+		return sysfs_emit(buf, "poll\n");
+	return sysfs_emit(buf, "%s %u\n", doe->msix ? "msix" : "msi", doe->msg);
+}
+static DEVICE_ATTR_RO(interrupt);
+
+static struct attribute *pci_doe_dev_attrs[] = {
+	&dev_attr_cap_offset.attr,
+	&dev_attr_interrupt.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(pci_doe_dev);
+
+static void pci_doe_dev_release(struct device *dev)
+{
+	kfree(to_pci_doe_dev(dev));
+}
+
+static const struct device_type pci_doe_dev_type = {
+	.name = "pci_doe",
+	.groups = pci_doe_dev_groups,
+	.release = pci_doe_dev_release,
+};
+
+static bool pci_doe_is_doe_dev(struct device *dev)
+{
+	return dev->type == &pci_doe_dev_type;
+}
+
+static void pci_doe_dev_delete(void *data)
+{
+	struct auxiliary_device *adev = data;
+
+	auxiliary_device_delete(adev);
+	auxiliary_device_uninit(adev);
+}
+
+/*
+ * The auxiliary device id: (domain & 0xf) << 28 | bus << 20 | devfn << 12 |
+ * offset.  Stable across boots, and unique unless two PCI domains that
+ * differ only above bit 3 hold a DOE Capability at the same BDF and offset;
+ * then auxiliary_device_add() fails with -EEXIST for the second.
+ */
+static u32 pci_doe_dev_id(struct pci_dev *pdev, u16 doe_cap)
+{
+	return (u32)(pci_domain_nr(pdev->bus) & 0xf) << 28 |
+	       (u32)pci_dev_id(pdev) << 12 | doe_cap;
+}
+
+static int pci_doe_add_dev(struct pci_dev *pdev, u16 doe_cap, u32 cap_reg,
+			   int nvec)
+{
+	unsigned int msg = FIELD_GET(PCI_DOE_CAP_INT_MSG_NUM, cap_reg);
+	struct pci_doe_dev *doe;
+	u32 hdr;
+	int rc;
+
+	doe = kzalloc(sizeof(*doe), GFP_KERNEL);
+	if (!doe)
+		return -ENOMEM;
+
+	doe->pdev = pdev;
+	doe->doe_cap = doe_cap;
+	pci_read_config_dword(pdev, doe_cap, &hdr);
+	doe->version = PCI_EXT_CAP_VER(hdr);
+	spin_lock_init(&doe->lock);
+	INIT_LIST_HEAD(&doe->tasks);
+	INIT_WORK(&doe->work, pci_doe_work);
+	init_waitqueue_head(&doe->wq);
+	doe->state = PCI_DOE_UNBOUND;
+
+	/*
+	 * PCIe r6.2 sec 6.30.3: the DOE interrupt is the MSI or MSI-X
+	 * message of the Interrupt Message Number.  Use it only if the
+	 * function has that vector; otherwise poll.
+	 */
+	doe->msg = msg;
+	doe->msix = pdev->msix_enabled;
+	if ((cap_reg & PCI_DOE_CAP_INT_SUP) && (int)msg < nvec) {
+		rc = pci_irq_vector(pdev, msg);
+		if (rc > 0)
+			doe->vec_irq = rc;
+	}
+
+	doe->adev.name = "doe";
+	doe->adev.id = pci_doe_dev_id(pdev, doe_cap);
+	doe->adev.dev.parent = &pdev->dev;
+	doe->adev.dev.type = &pci_doe_dev_type;
+
+	rc = auxiliary_device_init(&doe->adev);
+	if (rc) {
+		kfree(doe);
+		return rc;
+	}
+	/* From here on, put_device() frees @doe through the device type */
+	/*
+	 * The state is PROBING before the device is visible, so a lookup
+	 * racing with the asynchronous probe of the generic driver waits.
+	 */
+	doe->state = PCI_DOE_PROBING;
+	rc = __auxiliary_device_add(&doe->adev, PCI_DOE_AUX_MODNAME);
+	if (rc) {
+		pci_err(pdev, "[%x] cannot add DOE device: %d\n", doe_cap, rc);
+		auxiliary_device_uninit(&doe->adev);
+		return rc;
+	}
+	return devm_add_action_or_reset(&pdev->dev, pci_doe_dev_delete,
+					&doe->adev);
+}
+
+static void pci_doe_free_vectors(void *data)
+{
+	pci_free_irq_vectors(data);
+}
+
+/*
+ * Number of MSI/MSI-X vectors the function has, allocating them if the
+ * driver has none: exactly enough to cover the highest DOE Interrupt
+ * Message Number, once for all DOE Capabilities.
+ */
+static int pci_doe_setup_vectors(struct pci_dev *pdev, int max_msg)
+{
+	int nvec, rc;
+
+	if (pdev->msix_enabled || pdev->msi_enabled) {
+		/*
+		 * The driver owns the vectors: never allocate behind its
+		 * back.  A DOE message number it did not allocate is polled.
+		 */
+		nvec = 0;
+		while (pci_irq_vector(pdev, nvec) > 0)
+			nvec++;
+		return nvec;
+	}
+	if (max_msg < 0)
+		return 0;
+
+	nvec = max_msg + 1;
+	rc = pci_alloc_irq_vectors(pdev, nvec, nvec, PCI_IRQ_MSIX | PCI_IRQ_MSI);
+	if (rc < 0) {
+		pci_dbg(pdev, "no %d MSI/MSI-X vectors for DOE (%d); polling\n",
+			nvec, rc);
+		return 0;
+	}
+	/* pcim_enable_device() users get this from the PCI core already */
+	if (!pci_is_managed(pdev)) {
+		rc = devm_add_action_or_reset(&pdev->dev, pci_doe_free_vectors,
+					      pdev);
+		if (rc)
+			return rc;
+	}
+	return nvec;
+}
+
+/**
+ * devm_pci_doe_create_devices() - Create an auxiliary device per DOE Capability
+ * @pdev: PCI function; call from the probe of its driver
+ *
+ * Walks every DOE Capability of @pdev and adds an auxiliary device
+ * "pci_doe.doe.<id>" for each, a child of @pdev, which the generic DOE
+ * driver binds to.
+ *
+ * Interrupts (PCIe r6.2 sec 6.30.3): if the driver has MSI or MSI-X
+ * enabled already, each DOE Capability uses the vector of its Interrupt
+ * Message Number if the driver allocated it, else it polls; nothing is
+ * allocated behind the driver's back.  If the driver has neither, exactly
+ * the vectors up to the highest DOE Interrupt Message Number are allocated
+ * with pci_alloc_irq_vectors(), and released when the driver unbinds.  A
+ * driver that wants its own vectors must allocate them first.  The DOE
+ * interrupt is shared (IRQF_SHARED) with the driver's own use of that
+ * vector.
+ *
+ * Lifetime: the auxiliary devices are device-managed resources of the
+ * calling driver's binding to @pdev.  They are deleted (unbinding the
+ * generic driver, which fails queued tasks with -ENODEV) before that
+ * driver's unbind completes, so they never outlive the binding, and never
+ * the pci_dev: each holds a reference to its parent @pdev.
+ *
+ * Return: 0, also when @pdev has no DOE Capability, or -errno.
+ */
+int devm_pci_doe_create_devices(struct pci_dev *pdev)
+{
+	int max_msg = -1, nvec, rc;
+	u16 pos = 0;
+	u32 cap;
+
+	while ((pos = pci_find_next_ext_capability(pdev, pos, PCI_EXT_CAP_ID_DOE))) {
+		pci_read_config_dword(pdev, pos + PCI_DOE_CAP, &cap);
+		if (PCI_POSSIBLE_ERROR(cap))
+			return -ENODEV;
+		if (cap & PCI_DOE_CAP_INT_SUP)
+			max_msg = max_t(int, max_msg,
+					FIELD_GET(PCI_DOE_CAP_INT_MSG_NUM, cap));
+	}
+	if (!pci_find_ext_capability(pdev, PCI_EXT_CAP_ID_DOE))
+		return 0;
+
+	nvec = pci_doe_setup_vectors(pdev, max_msg);
+	if (nvec < 0)
+		return nvec;
+
+	pos = 0;
+	while ((pos = pci_find_next_ext_capability(pdev, pos, PCI_EXT_CAP_ID_DOE))) {
+		pci_read_config_dword(pdev, pos + PCI_DOE_CAP, &cap);
+		rc = pci_doe_add_dev(pdev, pos, cap, nvec);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(devm_pci_doe_create_devices);
+
+/* The generic DOE driver */
+
+static irqreturn_t pci_doe_irq(int irq, void *data)
+{
+	struct pci_doe_dev *doe = data;
+	u32 status;
+
+	pci_read_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_STATUS, &status);
+	/* Shared vector: not ours unless DOE Interrupt Status is set */
+	if (PCI_POSSIBLE_ERROR(status) || !(status & PCI_DOE_STATUS_INT_STATUS))
+		return IRQ_NONE;
+	/* RW1C (PCIe r6.2 sec 7.9.24.5) */
+	pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_STATUS,
+			       PCI_DOE_STATUS_INT_STATUS);
+	atomic_inc(&doe->irq_events);
+	wake_up(&doe->wq);
+	return IRQ_HANDLED;
+}
+
+static int pci_doe_discover(struct pci_doe_dev *doe)
+{
+	unsigned int index = 0, ver = doe->version >= 2 ? 2 : 0, n = 0;
+	u32 *prots;
+	int rc;
+
+	prots = kcalloc(PCI_DOE_MAX_PROTOCOLS, sizeof(*prots), GFP_KERNEL);
+	if (!prots)
+		return -ENOMEM;
+
+	do {
+		__le32 req, rsp;
+		struct pci_doe_task task = {
+			.vid = PCI_VENDOR_ID_PCI_SIG,
+			.type = PCI_DOE_PROTOCOL_DISCOVERY,
+			.request_pl = &req,
+			.request_pl_sz = sizeof(req),
+			.response_pl = &rsp,
+			.response_pl_sz = sizeof(rsp),
+		};
+		u32 val;
+		u16 vid;
+		u8 type;
+
+		/* Discovery version 2 if the Capability Version is 2 or more */
+		req = cpu_to_le32(FIELD_PREP(PCI_DOE_DATA_OBJECT_DISC_REQ_3_INDEX, index) |
+				  FIELD_PREP(PCI_DOE_DATA_OBJECT_DISC_REQ_3_VER, ver));
+		rc = pci_doe_exchange(doe, &task);
+		if (rc >= 0 && rc != sizeof(rsp))
+			rc = -EIO;
+		if (rc < 0) {
+			pci_dbg(doe->pdev, "[%x] Discovery index %u failed: %d\n",
+				doe->doe_cap, index, rc);
+			kfree(prots);
+			return rc;
+		}
+		val = le32_to_cpu(rsp);
+		vid = FIELD_GET(PCI_DOE_DATA_OBJECT_DISC_RSP_3_VID, val);
+		type = FIELD_GET(PCI_DOE_DATA_OBJECT_DISC_RSP_3_PROTOCOL, val);
+		prots[n++] = pci_doe_prot(vid, type);
+		pci_dbg(doe->pdev, "[%x] found protocol %04x:%02x\n", doe->doe_cap,
+			vid, type);
+		index = FIELD_GET(PCI_DOE_DATA_OBJECT_DISC_RSP_3_NEXT_INDEX, val);
+	} while (index && n < PCI_DOE_MAX_PROTOCOLS);
+
+	spin_lock_irq(&doe->lock);
+	doe->prots = prots;
+	doe->nr_prots = n;
+	spin_unlock_irq(&doe->lock);
+	return 0;
+}
+
+/*
+ * sysfs features/: one read-only file per protocol Discovery found, named
+ * and containing "VVVV:TT", the naming of the PCI core's doe_features.
+ * Created while the generic driver is bound; the names and attributes are
+ * device-managed by that binding.
+ */
+static const struct attribute_group pci_doe_features_group = {
+	.name = "features",
+	.attrs = (struct attribute *[]){ NULL },
+};
+
+static ssize_t pci_doe_feature_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", attr->attr.name);
+}
+
+static int pci_doe_add_features(struct pci_doe_dev *doe)
+{
+	struct device *dev = &doe->adev.dev;
+	struct device_attribute *attrs;
+	unsigned int i;
+	int rc;
+
+	rc = sysfs_create_group(&dev->kobj, &pci_doe_features_group);
+	if (rc)
+		return rc;
+	attrs = devm_kcalloc(dev, doe->nr_prots, sizeof(*attrs), GFP_KERNEL);
+	if (!attrs)
+		return -ENOMEM;
+	for (i = 0; i < doe->nr_prots; i++) {
+		struct device_attribute *a = &attrs[i];
+
+		a->attr.name = devm_kasprintf(dev, GFP_KERNEL, "%04x:%02x",
+					      doe->prots[i] & 0xffff,
+					      doe->prots[i] >> 16);
+		if (!a->attr.name)
+			return -ENOMEM;
+		sysfs_attr_init(&a->attr);
+		a->attr.mode = 0444;
+		a->show = pci_doe_feature_show;
+		/* Discovery may list a protocol twice: keep the first */
+		rc = sysfs_add_file_to_group(&dev->kobj, &a->attr, "features");
+		if (rc && rc != -EEXIST)
+			return rc;
+	}
+	return 0;
+}
+
+static void pci_doe_remove_features(struct pci_doe_dev *doe)
+{
+	sysfs_remove_group(&doe->adev.dev.kobj, &pci_doe_features_group);
+}
+
+static void pci_doe_set_state(struct pci_doe_dev *doe, enum pci_doe_state state)
+{
+	spin_lock_irq(&doe->lock);
+	doe->state = state;
+	spin_unlock_irq(&doe->lock);
+	wake_up_all(&doe->wq);
+}
+
+/* DOE Interrupt Enable off before the handler goes */
+static void pci_doe_disable_irq(struct pci_doe_dev *doe)
+{
+	int irq = doe->irq;
+
+	if (!irq)
+		return;
+	pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_CTRL, 0);
+	WRITE_ONCE(doe->irq, 0);
+	free_irq(irq, doe);
+}
+
+static int pci_doe_probe(struct auxiliary_device *adev,
+			 const struct auxiliary_device_id *id)
+{
+	struct pci_doe_dev *doe = container_of(adev, struct pci_doe_dev, adev);
+	struct pci_dev *pdev = doe->pdev;
+	int rc;
+
+	pci_doe_set_state(doe, PCI_DOE_PROBING);
+	doe->cancel = false;
+
+	if (doe->vec_irq) {
+		rc = request_irq(doe->vec_irq, pci_doe_irq, IRQF_SHARED,
+				 dev_name(&adev->dev), doe);
+		if (rc)
+			pci_info(pdev, "[%x] cannot share IRQ %d (%d); polling\n",
+				 doe->doe_cap, doe->vec_irq, rc);
+		else
+			WRITE_ONCE(doe->irq, doe->vec_irq);
+	}
+	if (doe->irq) {
+		/*
+		 * An MSI/MSI-X message is a memory write from the function,
+		 * which it may only issue with Bus Master Enable set (PCIe
+		 * r6.2 sec 7.5.1.1.3).  The function sends the DOE
+		 * interrupt only once DOE Interrupt Enable is set, so set
+		 * Bus Master Enable right before it.
+		 */
+		pci_set_master(pdev);
+	}
+
+	/* Abort resets the DOE Capability; it also sets Interrupt Enable */
+	rc = pci_doe_abort(doe, "probe");
+	if (!rc)
+		rc = pci_doe_discover(doe);
+	if (!rc) {
+		rc = pci_doe_add_features(doe);
+		if (rc)
+			pci_doe_remove_features(doe);
+	}
+	if (rc) {
+		pci_doe_disable_irq(doe);
+		kfree(doe->prots);
+		doe->prots = NULL;
+		doe->nr_prots = 0;
+		pci_doe_set_state(doe, PCI_DOE_UNBOUND);
+		pci_err(pdev, "[%x] DOE Capability unusable: %d\n", doe->doe_cap, rc);
+		return rc;
+	}
+	pci_doe_set_state(doe, PCI_DOE_READY);
+	return 0;
+}
+
+static void pci_doe_remove(struct auxiliary_device *adev)
+{
+	struct pci_doe_dev *doe = container_of(adev, struct pci_doe_dev, adev);
+	u32 *prots;
+
+	/* Refuse new tasks, fail queued ones, cut the one in flight short */
+	spin_lock_irq(&doe->lock);
+	doe->cancel = true;
+	doe->state = PCI_DOE_UNBOUND;
+	spin_unlock_irq(&doe->lock);
+	wake_up_all(&doe->wq);
+	flush_work(&doe->work);
+
+	pci_doe_disable_irq(doe);
+	pci_doe_remove_features(doe);
+	spin_lock_irq(&doe->lock);
+	prots = doe->prots;
+	doe->prots = NULL;
+	doe->nr_prots = 0;
+	spin_unlock_irq(&doe->lock);
+	kfree(prots);
+}
+
+static const struct auxiliary_device_id pci_doe_id_table[] = {
+	{ .name = PCI_DOE_AUX_MODNAME ".doe" },
+	{ }
+};
+
+static struct auxiliary_driver pci_doe_driver = {
+	.name = "generic",
+	.probe = pci_doe_probe,
+	.remove = pci_doe_remove,
+	.id_table = pci_doe_id_table,
+	.driver.probe_type = PROBE_PREFER_ASYNCHRONOUS,
+};
+
+static int __init pci_doe_driver_init(void)
+{
+	return __auxiliary_driver_register(&pci_doe_driver, THIS_MODULE,
+					   PCI_DOE_AUX_MODNAME);
+}
+subsys_initcall(pci_doe_driver_init);
