@@ -3,12 +3,16 @@
  * doe-inventory: list every DOE Capability the guest kernel sees, and the
  * CDAT that the CXL drivers read, one short line each.
  *
- *   BDF  doe 0xOFF  MODE  VVVV:TT ...
+ *   BDF  doe 0xOFF  MODE  AUXDEV  VVVV:TT ...
  *   BDF  cdat NAME  N bytes  checksum good|BAD
  *
- * MODE is read from the hardware: "msix N" or "msi N" when DOE Interrupt
- * Enable is set (N is the DOE Interrupt Message Number), else "poll".
- * Protocols come from a Discovery run through config space.
+ * When the DOE Capability has an auxiliary device (pci_doe.doe.<id>, a
+ * child of the PCI device), AUXDEV is its name and "bound" or "unbound";
+ * while bound, MODE and the protocols come from its sysfs attributes
+ * (interrupt, features/).  Otherwise AUXDEV is "-", MODE is read from the
+ * hardware ("msix N" or "msi N" when DOE Interrupt Enable is set, else
+ * "poll") and the protocols come from a Discovery run through config
+ * space, which is safe because no kernel driver owns the Capability.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -80,6 +84,66 @@ static void doe_mode(int fd, const struct doe_cap *cap, char *buf, size_t len)
 	snprintf(buf, len, "%s %u", msix ? "msix" : msi ? "msi" : "intx?", msgnum);
 }
 
+/* Read a one-line sysfs attribute, without the newline; 0 or -1 */
+static int read_attr(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, len, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+/*
+ * Find the auxiliary device of the DOE Capability at @offset of @bdf; fill
+ * @name and set @bound.  Returns 0 if there is one.
+ */
+static int find_auxdev(const char *bdf, unsigned int offset, char *name,
+		       size_t len, int *bound)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], val[64];
+	char **kids;
+	int i, n, rc = -1;
+
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", bdf);
+	kids = list_dir(dir, "pci_doe.doe.", &n);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s/cap_offset", dir, kids[i]);
+		if (read_attr(path, val, sizeof(val)) || strtoul(val, NULL, 0) != offset)
+			continue;
+		snprintf(name, len, "%s", kids[i]);
+		snprintf(path, sizeof(path), "%s/%s/driver", dir, kids[i]);
+		*bound = access(path, F_OK) == 0;
+		rc = 0;
+	}
+	for (i = 0; i < n; i++)
+		free(kids[i]);
+	free(kids);
+	return rc;
+}
+
+/* Mode and protocols of a bound DOE auxiliary device, from sysfs */
+static void print_auxdev(const char *bdf, const char *name)
+{
+	char path[PATH_MAX], mode[32];
+	char **feat;
+	int i, n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s/interrupt", bdf, name);
+	if (read_attr(path, mode, sizeof(mode)))
+		snprintf(mode, sizeof(mode), "?");
+	printf("%-7s  %s bound  ", mode, name);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s/features", bdf, name);
+	feat = list_dir(path, "", &n);
+	for (i = 0; i < n; i++)
+		printf(" %s", feat[i]);
+	printf("\n");
+}
+
 static void list_doe(const char *bdf)
 {
 	struct doe_protocol prot[DOE_MAX_PROTOCOLS];
@@ -94,8 +158,18 @@ static void list_doe(const char *bdf)
 	if (fd < 0)
 		return;
 	for (i = 0; i < n; i++) {
+		char aux[64];
+		int bound = 0;
+
+		printf("%s  doe 0x%03x  ", bdf, caps[i].offset);
+		if (find_auxdev(bdf, caps[i].offset, aux, sizeof(aux), &bound))
+			snprintf(aux, sizeof(aux), "-");
+		if (bound) {
+			print_auxdev(bdf, aux);
+			continue;
+		}
 		doe_mode(fd, &caps[i], mode, sizeof(mode));
-		printf("%s  doe 0x%03x  %-7s ", bdf, caps[i].offset, mode);
+		printf("%-7s  %s%s  ", mode, aux, strcmp(aux, "-") ? " unbound" : "");
 		np = doe_cfg_discover(fd, &caps[i], prot, DOE_MAX_PROTOCOLS);
 		if (np < 0)
 			printf(" discovery failed: %s", strerror(-np));

@@ -3,9 +3,10 @@
 #
 # inventory.sh SETUP RESULTS_LOG: assert what the guest's DOE inventory must
 # show for the set-up.
-#   cxl:    two cxl-type3 DOE Capabilities at 0x190 serving Discovery and
-#           CXL Table Access, and a 160-byte CDAT with a good checksum for
-#           both endpoints.
+#   cxl:    two cxl-type3 DOE Capabilities at 0x190, each an auxiliary
+#           device bound to the generic DOE driver, using MSI-X message 0
+#           (shared with cxl_pci), serving Discovery and CXL Table Access;
+#           and a 160-byte CDAT with a good checksum for both endpoints.
 #   switch: four type-3 DOE Capabilities at 0x190 and the switch upstream
 #           port's at 0x1a8, each serving 0001:00 1e98:02; any CDAT read
 #           has a good checksum.
@@ -28,7 +29,7 @@ expect "DOE lines failing discovery" 'discovery failed' 0
 expect "bad CDAT checksums" 'checksum BAD|mismatch' 0
 case "$setup" in
 cxl)
-	expect "type-3 DOE Capabilities" ' doe 0x190 .* 0001:00 1e98:02$' 2
+	expect "type-3 DOE Capabilities" ' doe 0x190  msix 0 +pci_doe\.doe\.[0-9]+ bound +0001:00 1e98:02$' 2
 	expect "DOE Capabilities" ' doe 0x' 2
 	expect "endpoint CDATs" ' cdat endpoint[0-9]+ +160 bytes  checksum good$' 2
 	;;

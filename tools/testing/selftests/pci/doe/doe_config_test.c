@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * DOE Capabilities as seen through config space (PCIe r6.2 sec 7.9.24),
- * and a Discovery exchange (sec 6.30.1.1) driven from userspace.
+ * and Discovery exchanges (sec 6.30.1.1) driven from userspace after the
+ * kernel handed the DOE Capability over: the fixture unbinds the generic
+ * DOE driver from every DOE auxiliary device, and binds it again after.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
@@ -12,12 +18,64 @@
 #include "../../kselftest_harness.h"
 #include "doe_cfg.h"
 
-#define MAX_DEVS 64
+#define MAX_CAPS	(DOE_MAX_CAPS * 4)
+#define DOE_DRV		"/sys/bus/auxiliary/drivers/pci_doe.generic"
 
 struct found {
-	struct doe_cap caps[DOE_MAX_CAPS * 4];
+	struct doe_cap caps[MAX_CAPS];
+	char aux[MAX_CAPS][NAME_MAX + 1];		/* auxiliary device, "" if none */
 	int n;
 };
+
+/* The auxiliary device of a DOE Capability, from its cap_offset */
+static void find_aux(struct doe_cap *c, char *aux, size_t len)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300], val[32];
+	struct dirent *de;
+	FILE *f;
+	DIR *d;
+
+	aux[0] = 0;
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", c->bdf);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "pci_doe.doe.", 12))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/cap_offset", dir, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(val, sizeof(val), f) && strtoul(val, NULL, 0) == c->offset)
+			snprintf(aux, len, "%s", de->d_name);
+		fclose(f);
+	}
+	closedir(d);
+}
+
+static int is_bound(const char *aux)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/bus/auxiliary/devices/%s/driver", aux);
+	return access(path, F_OK) == 0;
+}
+
+static int drv_write(const char *file, const char *aux)
+{
+	char path[PATH_MAX];
+	int fd, rc = 0;
+
+	snprintf(path, sizeof(path), DOE_DRV "/%s", file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, aux, strlen(aux)) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
 
 static void find_all(struct found *f)
 {
@@ -33,7 +91,7 @@ static void find_all(struct found *f)
 		if (de->d_name[0] == '.')
 			continue;
 		n = doe_cfg_find_caps(de->d_name, f->caps + f->n,
-				      DOE_MAX_CAPS * 4 - f->n);
+				      MAX_CAPS - f->n);
 		if (n > 0)
 			f->n += n;
 	}
@@ -44,14 +102,28 @@ FIXTURE(doe) {
 	struct found f;
 };
 
+/* Hand every DOE Capability the kernel drives to userspace */
 FIXTURE_SETUP(doe)
 {
+	int i;
+
 	find_all(&self->f);
 	ASSERT_GT(self->f.n, 0) TH_LOG("no DOE Capability in any PCI device");
+	for (i = 0; i < self->f.n; i++) {
+		find_aux(&self->f.caps[i], self->f.aux[i], sizeof(self->f.aux[i]));
+		if (self->f.aux[i][0] && is_bound(self->f.aux[i]))
+			ASSERT_EQ(drv_write("unbind", self->f.aux[i]), 0);
+	}
 }
 
+/* ... and take them back */
 FIXTURE_TEARDOWN(doe)
 {
+	int i;
+
+	for (i = 0; i < self->f.n; i++)
+		if (self->f.aux[i][0] && !is_bound(self->f.aux[i]))
+			EXPECT_EQ(drv_write("bind", self->f.aux[i]), 0);
 }
 
 /* Every DOE Capability sits in extended config space, dword aligned. */
@@ -108,6 +180,45 @@ TEST_F(doe, dropped_request_times_out_then_recovers)
 	rc = doe_cfg_discover(fd, c, prot, DOE_MAX_PROTOCOLS);
 	EXPECT_GE(rc, 1);
 	close(fd);
+}
+
+/*
+ * Binding the generic driver again takes the DOE Capability back: it
+ * aborts what userspace left half done, rediscovers, and lists the same
+ * protocols in features/ as a userspace Discovery found.
+ */
+TEST_F(doe, bind_takes_back)
+{
+	struct doe_protocol prot[DOE_MAX_PROTOCOLS];
+	char path[PATH_MAX + 80];
+	uint32_t req[3] = { 0x00000001, 0, 0 };
+	int i, j, fd, n, seen = 0;
+
+	for (i = 0; i < self->f.n; i++) {
+		struct doe_cap *c = &self->f.caps[i];
+
+		if (!self->f.aux[i][0])
+			continue;
+		seen++;
+		fd = doe_cfg_open(c->bdf);
+		ASSERT_GE(fd, 0);
+		n = doe_cfg_discover(fd, c, prot, DOE_MAX_PROTOCOLS);
+		ASSERT_GE(n, 1);
+		/* Leave a request half written: no Go */
+		ASSERT_EQ(doe_cfg_write(fd, c->offset + PCI_DOE_WRITE, req[0]), 0);
+		close(fd);
+
+		ASSERT_EQ(drv_write("bind", self->f.aux[i]), 0);
+		ASSERT_TRUE(is_bound(self->f.aux[i]));
+		for (j = 0; j < n; j++) {
+			snprintf(path, sizeof(path),
+				 "/sys/bus/auxiliary/devices/%s/features/%04x:%02x",
+				 self->f.aux[i], prot[j].vid, prot[j].type);
+			EXPECT_EQ(access(path, R_OK), 0) TH_LOG("missing %s", path);
+		}
+	}
+	if (!seen)
+		TH_LOG("no DOE auxiliary device: nothing to take back");
 }
 
 TEST_HARNESS_MAIN
