@@ -38,7 +38,9 @@ args=(-M q35,cxl=on -accel tcg -smp 2 -m 1G,maxmem=4G,slots=8
       -device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1
       -device cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=0
       -device cxl-rp,port=1,bus=cxl.1,id=rp1,chassis=0,slot=1)
-cmdline="console=ttyS0 panic=-1 lab.mode=$mode"
+# Under TCG a busy host can starve a vCPU for tens of seconds; a real
+# stall still ends in the guest timeout.
+cmdline="console=ttyS0 panic=-1 rcupdate.rcu_cpu_stall_timeout=120 lab.mode=$mode"
 # shellcheck disable=SC2207
 args+=($(type3 0 rp0) $(type3 1 rp1))
 case "$setup" in
