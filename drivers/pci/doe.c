@@ -23,6 +23,13 @@
  * Exchanges on one DOE Capability are serialized in submission order by a
  * single work item of that Capability; different Capabilities run in
  * parallel.
+ *
+ * Why a device per DOE Capability and not per protocol: a DOE Capability
+ * runs one exchange at a time for all its protocols, and Abort resets all
+ * of them (PCIe r6.2 sec 6.30.2), so its register block can only have one
+ * owner.  Kernel users look up the DOE Capability serving a protocol with
+ * pci_doe_find(); ownership passes between kernel and userspace per DOE
+ * Capability.
  */
 
 #define dev_fmt(fmt) "DOE: " fmt
@@ -209,7 +216,8 @@ static int pci_doe_abort(struct pci_doe_dev *doe, const char *reason)
 	u32 status;
 	int rc;
 
-	pci_dbg(doe->pdev, "[%x] Abort: %s\n", doe->doe_cap, reason);
+	dev_dbg_ratelimited(&doe->pdev->dev, "[%x] Abort: %s\n", doe->doe_cap,
+			    reason);
 	pci_doe_write_ctrl(doe, PCI_DOE_CTRL_ABORT);
 	rc = pci_doe_wait(doe, PCI_DOE_STATUS_BUSY | PCI_DOE_STATUS_ERROR |
 			  PCI_DOE_STATUS_DATA_OBJECT_READY, PCI_DOE_WAIT_ABORT,
@@ -273,9 +281,13 @@ static int pci_doe_send_req(struct pci_doe_dev *doe,
 			 len == PCI_DOE_MAX_LENGTH ? 0 : len);
 	pci_write_config_dword(pdev, doe->doe_cap + PCI_DOE_WRITE, val);
 
-	for (i = 0; i < full; i++)
+	for (i = 0; i < full; i++) {
+		/* Up to 2^18 non-posted writes: stop if the function left */
+		if (pci_dev_is_disconnected(pdev))
+			return -ENODEV;
 		pci_write_config_dword(pdev, doe->doe_cap + PCI_DOE_WRITE,
 				       le32_to_cpu(task->request_pl[i]));
+	}
 	if (task->request_pl_sz % 4) {
 		__le32 last = 0;
 
@@ -318,7 +330,15 @@ static int pci_doe_recv_resp(struct pci_doe_dev *doe, struct pci_doe_task *task)
 	int rc;
 
 	for (i = 0; i < len; i++) {
+		if (pci_dev_is_disconnected(pdev))
+			return -ENODEV;
 		pci_read_config_dword(pdev, rd, &val);
+		/* All-ones data is legal; all-ones status is a removed function */
+		if (PCI_POSSIBLE_ERROR(val)) {
+			rc = pci_doe_read_status(doe, &status);
+			if (rc)
+				return rc;
+		}
 
 		if (i == 0) {
 			if (FIELD_GET(PCI_DOE_DATA_OBJECT_HEADER_1_VID, val) != task->vid ||
@@ -804,7 +824,11 @@ static int pci_doe_setup_vectors(struct pci_dev *pdev, int max_msg)
  *
  * Walks every DOE Capability of @pdev and adds an auxiliary device
  * "pci_doe.doe.<id>" for each, a child of @pdev, which the generic DOE
- * driver binds to.
+ * driver binds to.  In sysfs each shows under the PCI device with its
+ * cap_offset and interrupt ("msix N", "msi N" or "poll"), and, while the
+ * generic driver is bound, a features/ directory with one file per
+ * protocol Discovery found.  Unbinding the generic driver from one hands
+ * that DOE Capability to userspace.
  *
  * Interrupts (PCIe r6.2 sec 6.30.3): if the driver has MSI or MSI-X
  * enabled already, each DOE Capability uses the vector of its Interrupt
@@ -878,7 +902,7 @@ static irqreturn_t pci_doe_irq(int irq, void *data)
 static int pci_doe_discover(struct pci_doe_dev *doe)
 {
 	unsigned int index = 0, ver = doe->version >= 2 ? 2 : 0, n = 0;
-	u32 *prots;
+	u32 *prots, *shrunk;
 	int rc;
 
 	prots = kcalloc(PCI_DOE_MAX_PROTOCOLS, sizeof(*prots), GFP_KERNEL);
@@ -906,8 +930,9 @@ static int pci_doe_discover(struct pci_doe_dev *doe)
 		if (rc >= 0 && rc != sizeof(rsp))
 			rc = -EIO;
 		if (rc < 0) {
-			pci_dbg(doe->pdev, "[%x] Discovery index %u failed: %d\n",
-				doe->doe_cap, index, rc);
+			dev_dbg_ratelimited(&doe->pdev->dev,
+					    "[%x] Discovery index %u failed: %d\n",
+					    doe->doe_cap, index, rc);
 			kfree(prots);
 			return rc;
 		}
@@ -919,6 +944,11 @@ static int pci_doe_discover(struct pci_doe_dev *doe)
 			vid, type);
 		index = FIELD_GET(PCI_DOE_DATA_OBJECT_DISC_RSP_3_NEXT_INDEX, val);
 	} while (index && n < PCI_DOE_MAX_PROTOCOLS);
+
+	/* Keep only what Discovery found; on failure the larger array stays */
+	shrunk = krealloc_array(prots, n, sizeof(*prots), GFP_KERNEL);
+	if (shrunk)
+		prots = shrunk;
 
 	spin_lock_irq(&doe->lock);
 	doe->prots = prots;
