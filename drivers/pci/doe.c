@@ -48,7 +48,9 @@
 #include <linux/sysfs.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <kunit/visibility.h>
 
+#include "doe.h"
 #include "pci.h"
 
 /* PCIe r6.2 sec 6.30.2: Data Object Ready, Abort and Busy: 1 second */
@@ -84,6 +86,7 @@ enum pci_doe_state {
  *	     or 0 if the function has no such vector
  * @msg: DOE Interrupt Message Number
  * @msix: @vec_irq is an MSI-X vector (else MSI)
+ * @kunit_irq: @vec_irq is the KUnit responder's IRQ, not a vector
  * @irq: @vec_irq while the generic driver is bound and uses it, else 0
  *	 (polling)
  * @lock: Protects @state, @tasks and @cancel against concurrent submitters,
@@ -109,6 +112,7 @@ struct pci_doe_dev {
 	int vec_irq;
 	u16 msg;
 	bool msix;
+	bool kunit_irq;
 	int irq;
 
 	spinlock_t lock;	/* see @lock above */
@@ -666,6 +670,8 @@ static ssize_t interrupt_show(struct device *dev, struct device_attribute *attr,
 
 	if (!READ_ONCE(doe->irq))
 		return sysfs_emit(buf, "poll\n");
+	if (doe->kunit_irq)
+		return sysfs_emit(buf, "irq %d\n", doe->irq);
 	return sysfs_emit(buf, "%s %u\n", doe->msix ? "msix" : "msi", doe->msg);
 }
 static DEVICE_ATTR_RO(interrupt);
@@ -713,6 +719,44 @@ static u32 pci_doe_dev_id(struct pci_dev *pdev, u16 doe_cap)
 	       (u32)pci_dev_id(pdev) << 12 | doe_cap;
 }
 
+#if IS_ENABLED(CONFIG_PCI_DOE_KUNIT_TEST)
+/*
+ * The KUnit responder (doe_kunit.c) emulates a DOE Capability behind a
+ * fake host bridge, where there is no MSI.  It raises a Linux IRQ of its
+ * own instead, and this hook hands that IRQ to the DOE Capability in place
+ * of the vector of its Interrupt Message Number, so that the interrupt
+ * path under test is the one that ships.
+ */
+static int (*pci_doe_kunit_irq_hook)(struct pci_dev *pdev, u16 doe_cap);
+
+VISIBLE_IF_KUNIT void
+pci_doe_kunit_set_irq_hook(int (*hook)(struct pci_dev *pdev, u16 doe_cap))
+{
+	WRITE_ONCE(pci_doe_kunit_irq_hook, hook);
+}
+EXPORT_SYMBOL_IF_KUNIT(pci_doe_kunit_set_irq_hook);
+
+/* Number of DOE interrupts the handler claimed on @doe */
+VISIBLE_IF_KUNIT int pci_doe_kunit_irq_events(struct pci_doe_dev *doe)
+{
+	return atomic_read(&doe->irq_events);
+}
+EXPORT_SYMBOL_IF_KUNIT(pci_doe_kunit_irq_events);
+
+static int pci_doe_kunit_irq(struct pci_dev *pdev, u16 doe_cap)
+{
+	int (*hook)(struct pci_dev *pdev, u16 doe_cap);
+
+	hook = READ_ONCE(pci_doe_kunit_irq_hook);
+	return hook ? hook(pdev, doe_cap) : 0;
+}
+#else
+static int pci_doe_kunit_irq(struct pci_dev *pdev, u16 doe_cap)
+{
+	return 0;
+}
+#endif
+
 static int pci_doe_add_dev(struct pci_dev *pdev, u16 doe_cap, u32 cap_reg,
 			   int nvec)
 {
@@ -746,6 +790,11 @@ static int pci_doe_add_dev(struct pci_dev *pdev, u16 doe_cap, u32 cap_reg,
 		rc = pci_irq_vector(pdev, msg);
 		if (rc > 0)
 			doe->vec_irq = rc;
+	}
+	rc = pci_doe_kunit_irq(pdev, doe_cap);
+	if (rc > 0) {
+		doe->vec_irq = rc;
+		doe->kunit_irq = true;
 	}
 
 	doe->adev.name = "doe";
