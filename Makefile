@@ -16,7 +16,7 @@ KMAKE := $(MAKE) -s -C $(SRC) O=$(OBJ) ARCH=x86_64 CC="ccache gcc" \
 	 KBUILD_BUILD_TIMESTAMP=lab KBUILD_BUILD_USER=lab KBUILD_BUILD_HOST=lab -j2
 export BUILD
 
-.PHONY: all base tree config kernel initramfs run check clean distclean
+.PHONY: all base tree config kernel initramfs run check mutants clean distclean
 
 all: run
 
@@ -45,6 +45,10 @@ run: initramfs
 # ends in the "N passed, N failed" line.
 check:
 	@lab/scripts/check.sh $(OBJ)/arch/x86/boot/bzImage $(BUILD)/initramfs.cpio
+
+# Break doe.c on purpose and show which KUnit cases catch each mutant
+mutants: tree
+	@lab/scripts/mutants.sh
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/logs $(BUILD)/initramfs* $(BUILD)/selftests

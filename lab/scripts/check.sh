@@ -81,6 +81,36 @@ new_untracked() {	# lists them, and fails if there are any
 }
 untracked_now >"$LOGS/untracked-before" 2>/dev/null || : >"$LOGS/untracked-before"
 
+# KTAP from kunit.py's raw output: each subtest of a suite is a test; a
+# kernel report anywhere in the log fails the run.
+kunit_results() {	# kunit_results LOG RC
+	local log=$1 krc=$2 suite="" line name n=0
+	while IFS= read -r line; do
+		case "$line" in
+		*"# Subtest: "*)
+			suite=${line##*# Subtest: } ;;
+		"    ok "*|"    not ok "*)
+			name=$(echo "$line" | sed -E 's/^ +(not )?ok [0-9]+ ([^ #]+).*/\2/')
+			n=$((n + 1))
+			case "$line" in
+			*"# SKIP"*) result "kunit/$suite/$name" 1 "skipped" ;;
+			"    ok "*) result "kunit/$suite/$name" 0 ;;
+			*) grep -B30 -F "$line" "$log" | sed 's/^/    /' | tail -n 30
+			   result "kunit/$suite/$name" 1 ;;
+			esac ;;
+		esac
+	done < <(sed 's/^\[[ 0-9.]*\] //' "$log" | tr -d '\r')
+	if [ -f "$LAB_TOP/drivers/pci/.kunitconfig" ] && [ $n -eq 0 ]; then
+		tail -n 40 "$log" | sed 's/^/    /'
+		result "kunit/run" 1 "no KUnit results (kunit.py exit $krc)"
+	elif grep -Eq "$SPLAT" "$log"; then
+		grep -En "$SPLAT" "$log" | head -n 5 | sed 's/^/    /'
+		result "kunit/kernel-reports" 1 "kernel report during the KUnit run"
+	elif [ $n -gt 0 ]; then
+		result "kunit/kernel-reports" 0
+	fi
+}
+
 echo "lab: building (base, tree, config, kernel, initramfs)"
 run_test "build" make -C "$LAB_TOP" initramfs
 [ $failed -eq 0 ] || finish
@@ -89,6 +119,11 @@ echo "lab: host-side tests of the lab"
 for t in "$LAB_TOP"/lab/tests/host-*.sh; do
 	run_test "lab/$(basename "$t" .sh)" "$t" "$kernel" "$initrd"
 done
+
+echo "lab: KUnit (kunit.py, x86_64 under QEMU; log: $LOGS/kunit.log)"
+"$LAB_TOP/lab/scripts/kunit.sh" "$BUILD/src" "$LOGS/kunit.log"
+krc=$?
+kunit_results "$LOGS/kunit.log" $krc
 
 for setup in cxl switch; do
 	echo "lab: booting the '$setup' set-up in check mode"

@@ -5,6 +5,10 @@ LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-$LAB_TOP/build}
 LOGS=$BUILD/logs
 
+# Reports from the kernel's debug facilities (lockdep, KASAN, ODEBUG,
+# kmemleak, WARN, BUG, panic) in a console log.
+SPLAT='Kernel panic|BUG:|Oops|WARNING:|Call Trace:|KASAN|UBSAN|ODEBUG|possible recursive locking|possible circular locking|INFO: task .* blocked|general protection fault|new suspected memory leaks'
+
 die() {
 	echo "lab: error: $*" >&2
 	exit 1

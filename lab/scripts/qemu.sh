@@ -77,8 +77,6 @@ fail() {
 	exit 1
 }
 
-# Reports from the kernel's debug facilities.
-SPLAT='Kernel panic|BUG:|Oops|WARNING:|Call Trace:|KASAN|UBSAN|ODEBUG|possible recursive locking|possible circular locking|INFO: task .* blocked|general protection fault|new suspected memory leaks'
 [ $rc -eq 124 ] || [ $rc -eq 137 ] && fail "guest hung: no power-off within ${timeout_s}s"
 grep -q 'Kernel panic' "$dir/console.log" && fail "kernel panic"
 [ $rc -eq 0 ] || fail "qemu exited with status $rc: $(tail -n 3 "$dir/qemu.log")"
