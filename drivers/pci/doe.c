@@ -36,16 +36,20 @@
 
 #include <linux/auxiliary_bus.h>
 #include <linux/bitfield.h>
+#include <linux/capability.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/interrupt.h>
 #include <linux/jiffies.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/pci.h>
 #include <linux/pci-doe.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/sysfs.h>
+#include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <kunit/visibility.h>
@@ -103,6 +107,11 @@ enum pci_doe_state {
  * @irq_events: Count of DOE interrupts handled
  * @prots: Protocols found by Discovery, (type << 16 | vid) each
  * @nr_prots: Number of entries in @prots
+ * @claims: Protocols kernel users claimed (struct pci_doe_claim)
+ * @region: The DOE register block, requested exclusive while bound
+ * @misc: The character device for PCI_DOE_IOC_EXCHANGE, while bound
+ * @binding: Counts the bindings of the generic driver; a file opened
+ *	     during one is dead after it
  */
 struct pci_doe_dev {
 	struct auxiliary_device adev;
@@ -125,6 +134,25 @@ struct pci_doe_dev {
 
 	u32 *prots;
 	unsigned int nr_prots;
+	struct list_head claims;
+
+	struct resource *region;
+	struct miscdevice misc;
+	unsigned int binding;
+};
+
+/* An open /dev/pci_doe.doe.<id> */
+struct pci_doe_file {
+	struct pci_doe_dev *doe;
+	unsigned int binding;
+};
+
+/* A protocol a kernel user claimed with devm_pci_doe_claim() */
+struct pci_doe_claim {
+	struct list_head node;
+	struct pci_doe_dev *doe;
+	u32 prot;
+	unsigned int flags;
 };
 
 static struct pci_doe_dev *to_pci_doe_dev(struct device *dev)
@@ -775,6 +803,7 @@ static int pci_doe_add_dev(struct pci_dev *pdev, u16 doe_cap, u32 cap_reg,
 	doe->version = PCI_EXT_CAP_VER(hdr);
 	spin_lock_init(&doe->lock);
 	INIT_LIST_HEAD(&doe->tasks);
+	INIT_LIST_HEAD(&doe->claims);
 	INIT_WORK(&doe->work, pci_doe_work);
 	init_waitqueue_head(&doe->wq);
 	doe->state = PCI_DOE_UNBOUND;
@@ -868,6 +897,35 @@ static int pci_doe_setup_vectors(struct pci_dev *pdev, int max_msg)
 }
 
 /**
+ * pci_doe_max_int_msg_num() - Highest DOE Interrupt Message Number of a function
+ * @pdev: PCI function
+ *
+ * For a driver that allocates its own MSI/MSI-X vectors before calling
+ * devm_pci_doe_create_devices(): allocating at least this number plus one
+ * lets every DOE Capability with Interrupt Support use its interrupt
+ * (PCIe r6.2 sec 6.30.3, 7.9.24.2).
+ *
+ * Return: the highest Interrupt Message Number of the DOE Capabilities
+ * that support interrupts, or -1 if none does.
+ */
+int pci_doe_max_int_msg_num(struct pci_dev *pdev)
+{
+	int max_msg = -1;
+	u16 pos = 0;
+	u32 cap;
+
+	while ((pos = pci_find_next_ext_capability(pdev, pos, PCI_EXT_CAP_ID_DOE))) {
+		pci_read_config_dword(pdev, pos + PCI_DOE_CAP, &cap);
+		if (PCI_POSSIBLE_ERROR(cap) || !(cap & PCI_DOE_CAP_INT_SUP))
+			continue;
+		max_msg = max_t(int, max_msg,
+				FIELD_GET(PCI_DOE_CAP_INT_MSG_NUM, cap));
+	}
+	return max_msg;
+}
+EXPORT_SYMBOL_GPL(pci_doe_max_int_msg_num);
+
+/**
  * devm_pci_doe_create_devices() - Create an auxiliary device per DOE Capability
  * @pdev: PCI function; call from the probe of its driver
  *
@@ -899,22 +957,14 @@ static int pci_doe_setup_vectors(struct pci_dev *pdev, int max_msg)
  */
 int devm_pci_doe_create_devices(struct pci_dev *pdev)
 {
-	int max_msg = -1, nvec, rc;
+	int nvec, rc;
 	u16 pos = 0;
 	u32 cap;
 
-	while ((pos = pci_find_next_ext_capability(pdev, pos, PCI_EXT_CAP_ID_DOE))) {
-		pci_read_config_dword(pdev, pos + PCI_DOE_CAP, &cap);
-		if (PCI_POSSIBLE_ERROR(cap))
-			return -ENODEV;
-		if (cap & PCI_DOE_CAP_INT_SUP)
-			max_msg = max_t(int, max_msg,
-					FIELD_GET(PCI_DOE_CAP_INT_MSG_NUM, cap));
-	}
 	if (!pci_find_ext_capability(pdev, PCI_EXT_CAP_ID_DOE))
 		return 0;
 
-	nvec = pci_doe_setup_vectors(pdev, max_msg);
+	nvec = pci_doe_setup_vectors(pdev, pci_doe_max_int_msg_num(pdev));
 	if (nvec < 0)
 		return nvec;
 
@@ -1068,6 +1118,212 @@ static void pci_doe_set_state(struct pci_doe_dev *doe, enum pci_doe_state state)
 	wake_up_all(&doe->wq);
 }
 
+static struct pci_doe_claim *pci_doe_find_claim(struct pci_doe_dev *doe,
+						u32 prot)
+{
+	struct pci_doe_claim *c;
+
+	lockdep_assert_held(&doe->lock);
+	list_for_each_entry(c, &doe->claims, node)
+		if (c->prot == prot)
+			return c;
+	return NULL;
+}
+
+static void pci_doe_unclaim(void *data)
+{
+	struct pci_doe_claim *c = data;
+	struct pci_doe_dev *doe = c->doe;
+
+	spin_lock_irq(&doe->lock);
+	list_del(&c->node);
+	spin_unlock_irq(&doe->lock);
+	kfree(c);
+	pci_doe_put(doe);
+}
+
+/**
+ * devm_pci_doe_claim() - Claim a protocol of a DOE Capability for a kernel user
+ * @dev: Device of the kernel user; the claim ends when its driver unbinds
+ * @doe: DOE Capability, from pci_doe_find()
+ * @vid: Vendor ID of the protocol
+ * @type: Data Object Type of the protocol
+ * @flags: 0, or PCI_DOE_CLAIM_READ_ONLY_SAFE if the protocol's exchanges
+ *	   only read, so that userspace may still run them
+ *
+ * While claimed, PCI_DOE_IOC_EXCHANGE refuses the protocol with -EBUSY,
+ * unless @flags has PCI_DOE_CLAIM_READ_ONLY_SAFE.  Discovery cannot be
+ * claimed.  The claim holds a reference to @doe.
+ *
+ * Return: 0, -EINVAL for Discovery, -EBUSY if the protocol is claimed
+ * already, -ENOMEM.
+ */
+int devm_pci_doe_claim(struct device *dev, struct pci_doe_dev *doe, u16 vid,
+		       u8 type, unsigned int flags)
+{
+	u32 prot = pci_doe_prot(vid, type);
+	struct pci_doe_claim *c;
+
+	if (vid == PCI_VENDOR_ID_PCI_SIG && type == PCI_DOE_PROTOCOL_DISCOVERY)
+		return -EINVAL;
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	c->doe = doe;
+	c->prot = prot;
+	c->flags = flags;
+
+	spin_lock_irq(&doe->lock);
+	if (pci_doe_find_claim(doe, prot)) {
+		spin_unlock_irq(&doe->lock);
+		kfree(c);
+		return -EBUSY;
+	}
+	list_add_tail(&c->node, &doe->claims);
+	spin_unlock_irq(&doe->lock);
+
+	get_device(&doe->adev.dev);
+	return devm_add_action_or_reset(dev, pci_doe_unclaim, c);
+}
+EXPORT_SYMBOL_GPL(devm_pci_doe_claim);
+
+/*
+ * May userspace exchange (@vid, @type) through PCI_DOE_IOC_EXCHANGE?
+ * Discovery always; a protocol a kernel user claimed only if it is
+ * read-only safe.
+ */
+VISIBLE_IF_KUNIT int pci_doe_user_permitted(struct pci_doe_dev *doe, u16 vid,
+					    u8 type)
+{
+	struct pci_doe_claim *c;
+	int rc = 0;
+
+	if (vid == PCI_VENDOR_ID_PCI_SIG && type == PCI_DOE_PROTOCOL_DISCOVERY)
+		return 0;
+	spin_lock_irq(&doe->lock);
+	c = pci_doe_find_claim(doe, pci_doe_prot(vid, type));
+	if (c && !(c->flags & PCI_DOE_CLAIM_READ_ONLY_SAFE))
+		rc = -EBUSY;
+	spin_unlock_irq(&doe->lock);
+	return rc;
+}
+EXPORT_SYMBOL_IF_KUNIT(pci_doe_user_permitted);
+
+static long pci_doe_user_exchange(struct pci_doe_dev *doe,
+				  struct pci_doe_exchange __user *uex)
+{
+	struct pci_doe_exchange ex;
+	void *req, *rsp;
+	u32 size;
+	int rc;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (get_user(size, &uex->size))
+		return -EFAULT;
+	if (size != sizeof(ex))
+		return -EINVAL;
+	if (copy_from_user(&ex, uex, sizeof(ex)))
+		return -EFAULT;
+	if (ex.flags || memchr_inv(ex.reserved, 0, sizeof(ex.reserved)) ||
+	    !ex.response_size)
+		return -EINVAL;
+	if (ex.request_size > PCI_DOE_IOC_MAX_PAYLOAD ||
+	    ex.response_size > PCI_DOE_IOC_MAX_PAYLOAD)
+		return -E2BIG;
+	rc = pci_doe_user_permitted(doe, ex.vid, ex.type);
+	if (rc)
+		return rc;
+
+	req = kvmalloc(max_t(u32, ex.request_size, 1), GFP_KERNEL);
+	rsp = kvzalloc(ex.response_size, GFP_KERNEL);
+	if (!req || !rsp) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (copy_from_user(req, u64_to_user_ptr(ex.request), ex.request_size)) {
+		rc = -EFAULT;
+		goto out;
+	}
+	rc = pci_doe(doe, ex.vid, ex.type, req, ex.request_size, rsp,
+		     ex.response_size);
+	if (rc < 0)
+		goto out;
+	if (copy_to_user(u64_to_user_ptr(ex.response), rsp, rc) ||
+	    put_user(rc, &uex->response_size))
+		rc = -EFAULT;
+	else
+		rc = 0;
+out:
+	kvfree(req);
+	kvfree(rsp);
+	return rc;
+}
+
+/*
+ * misc_open() calls this under misc_mtx, which misc_deregister() in
+ * pci_doe_remove() also takes: the reference is taken before the device
+ * can go, and keeps @doe valid for the life of the file.
+ */
+static int pci_doe_open(struct inode *inode, struct file *file)
+{
+	struct pci_doe_dev *doe = container_of(file->private_data,
+					       struct pci_doe_dev, misc);
+	struct pci_doe_file *f;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	f->doe = doe;
+	f->binding = READ_ONCE(doe->binding);
+	get_device(&doe->adev.dev);
+	file->private_data = f;
+	return 0;
+}
+
+static int pci_doe_release(struct inode *inode, struct file *file)
+{
+	struct pci_doe_file *f = file->private_data;
+
+	put_device(&f->doe->adev.dev);
+	kfree(f);
+	return 0;
+}
+
+static long pci_doe_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct pci_doe_file *f = file->private_data;
+
+	if (cmd != PCI_DOE_IOC_EXCHANGE)
+		return -ENOTTY;
+	/* Opened before an unbind: the DOE Capability changed hands since */
+	if (READ_ONCE(f->doe->binding) != f->binding)
+		return -ENODEV;
+	return pci_doe_user_exchange(f->doe, (void __user *)arg);
+}
+
+static const struct file_operations pci_doe_fops = {
+	.owner = THIS_MODULE,
+	.open = pci_doe_open,
+	.release = pci_doe_release,
+	.unlocked_ioctl = pci_doe_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+/* /dev/pci_doe.doe.<id>, a child of the auxiliary device in sysfs */
+static int pci_doe_add_cdev(struct pci_doe_dev *doe)
+{
+	memset(&doe->misc, 0, sizeof(doe->misc));
+	doe->misc.minor = MISC_DYNAMIC_MINOR;
+	doe->misc.name = dev_name(&doe->adev.dev);
+	doe->misc.fops = &pci_doe_fops;
+	doe->misc.parent = &doe->adev.dev;
+	doe->misc.mode = 0600;
+	return misc_register(&doe->misc);
+}
+
 /* DOE Interrupt Enable off before the handler goes */
 static void pci_doe_disable_irq(struct pci_doe_dev *doe)
 {
@@ -1089,6 +1345,18 @@ static int pci_doe_probe(struct auxiliary_device *adev,
 
 	pci_doe_set_state(doe, PCI_DOE_PROBING);
 	doe->cancel = false;
+
+	/*
+	 * The kernel owns the DOE register block while bound: a userspace
+	 * config write to it warns and taints (pci_write_config()).
+	 */
+	doe->region = pci_request_config_region_exclusive(pdev, doe->doe_cap,
+							  PCI_DOE_CAP_SIZEOF,
+							  dev_name(&adev->dev));
+	if (!doe->region) {
+		pci_doe_set_state(doe, PCI_DOE_UNBOUND);
+		return -EBUSY;
+	}
 
 	if (doe->vec_irq) {
 		rc = request_irq(doe->vec_irq, pci_doe_irq, IRQF_SHARED,
@@ -1119,8 +1387,15 @@ static int pci_doe_probe(struct auxiliary_device *adev,
 		if (rc)
 			pci_doe_remove_features(doe);
 	}
+	if (!rc) {
+		rc = pci_doe_add_cdev(doe);
+		if (rc)
+			pci_doe_remove_features(doe);
+	}
 	if (rc) {
 		pci_doe_disable_irq(doe);
+		pci_release_config_region(pdev, doe->doe_cap, PCI_DOE_CAP_SIZEOF);
+		doe->region = NULL;
 		kfree(doe->prots);
 		doe->prots = NULL;
 		doe->nr_prots = 0;
@@ -1137,6 +1412,10 @@ static void pci_doe_remove(struct auxiliary_device *adev)
 	struct pci_doe_dev *doe = container_of(adev, struct pci_doe_dev, adev);
 	u32 *prots;
 
+	/* No new opens; open files get -ENODEV from here on */
+	misc_deregister(&doe->misc);
+	WRITE_ONCE(doe->binding, doe->binding + 1);
+
 	/* Refuse new tasks, fail queued ones, cut the one in flight short */
 	spin_lock_irq(&doe->lock);
 	doe->cancel = true;
@@ -1146,6 +1425,9 @@ static void pci_doe_remove(struct auxiliary_device *adev)
 	flush_work(&doe->work);
 
 	pci_doe_disable_irq(doe);
+	/* The DOE Capability is userspace's from here on: never touch it */
+	pci_release_config_region(doe->pdev, doe->doe_cap, PCI_DOE_CAP_SIZEOF);
+	doe->region = NULL;
 	pci_doe_remove_features(doe);
 	spin_lock_irq(&doe->lock);
 	prots = doe->prots;

@@ -1302,6 +1302,35 @@ static void interrupt_attr(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, buf, "poll\n");
 }
 
+/*
+ * A kernel user's claim makes PCI_DOE_IOC_EXCHANGE refuse the protocol
+ * with -EBUSY, unless read-only safe; Discovery is never refused; the
+ * claim ends when the claimer's driver unbinds.
+ */
+static void claims(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, false, 1);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	struct device *dev = kunit_device_register(test, "doe-kunit-claimer");
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	KUNIT_EXPECT_EQ(test, pci_doe_user_permitted(doe, TEST_VID, PROT_ECHO), 0);
+	KUNIT_EXPECT_EQ(test, devm_pci_doe_claim(dev, doe, TEST_VID, PROT_ECHO, 0), 0);
+	KUNIT_EXPECT_EQ(test, pci_doe_user_permitted(doe, TEST_VID, PROT_ECHO), -EBUSY);
+	KUNIT_EXPECT_EQ(test, devm_pci_doe_claim(dev, doe, TEST_VID, PROT_ECHO, 0), -EBUSY);
+	KUNIT_EXPECT_EQ(test, devm_pci_doe_claim(dev, doe, TEST_VID, PROT_LARGE,
+						 PCI_DOE_CLAIM_READ_ONLY_SAFE), 0);
+	KUNIT_EXPECT_EQ(test, pci_doe_user_permitted(doe, TEST_VID, PROT_LARGE), 0);
+	KUNIT_EXPECT_EQ(test, devm_pci_doe_claim(dev, doe, PCI_VENDOR_ID_PCI_SIG,
+						 PCI_DOE_PROTOCOL_DISCOVERY, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pci_doe_user_permitted(doe, PCI_VENDOR_ID_PCI_SIG,
+						     PCI_DOE_PROTOCOL_DISCOVERY), 0);
+	/* The claim does not stop the kernel's own exchanges */
+	echo_ok(test, doe, 2);
+	kunit_device_unregister(test, dev);
+	KUNIT_EXPECT_EQ(test, pci_doe_user_permitted(doe, TEST_VID, PROT_ECHO), 0);
+}
+
 static int doe_kunit_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	return devm_pci_doe_create_devices(pdev);
@@ -1384,6 +1413,7 @@ static struct kunit_case doe_kunit_cases[] = {
 	KUNIT_CASE(unbind_parent_busy),
 	KUNIT_CASE(remove_waiting),
 	KUNIT_CASE(interrupt_attr),
+	KUNIT_CASE(claims),
 	{ }
 };
 

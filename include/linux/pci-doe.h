@@ -11,9 +11,12 @@
 #ifndef LINUX_PCI_DOE_H
 #define LINUX_PCI_DOE_H
 
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/types.h>
+#include <uapi/linux/pci-doe.h>
 
+struct device;
 struct pci_dev;
 struct pci_doe_dev;
 
@@ -56,9 +59,28 @@ struct pci_doe_task {
 	struct list_head node;
 };
 
+#if IS_ENABLED(CONFIG_PCI_DOE)
 int devm_pci_doe_create_devices(struct pci_dev *pdev);
+int pci_doe_max_int_msg_num(struct pci_dev *pdev);
+#else
+static inline int devm_pci_doe_create_devices(struct pci_dev *pdev)
+{
+	return 0;
+}
+
+static inline int pci_doe_max_int_msg_num(struct pci_dev *pdev)
+{
+	return -1;
+}
+#endif
 
 struct pci_doe_dev *pci_doe_find(struct pci_dev *pdev, u16 vid, u8 type);
+
+/* devm_pci_doe_claim() flags */
+#define PCI_DOE_CLAIM_READ_ONLY_SAFE	BIT(0)
+
+int devm_pci_doe_claim(struct device *dev, struct pci_doe_dev *doe, u16 vid,
+		       u8 type, unsigned int flags);
 void pci_doe_put(struct pci_doe_dev *doe);
 bool pci_doe_supports_prot(struct pci_doe_dev *doe, u16 vid, u8 type);
 
