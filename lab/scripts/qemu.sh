@@ -48,6 +48,8 @@ cxl)
 	cmdline+=" pcie_ports=compat"
 	;;
 switch)
+	# Interrupt remapping, for the multi-message MSI of the switch port
+	args=(-device intel-iommu,intremap=on,eim=off "${args[@]}")
 	args+=(-device cxl-rp,port=2,bus=cxl.1,id=rp2,chassis=0,slot=2
 	       -device cxl-upstream,bus=rp2,id=us0
 	       -device cxl-downstream,port=0,bus=us0,id=swport0,chassis=0,slot=4

@@ -8,8 +8,9 @@
 #           (shared with cxl_pci), serving Discovery and CXL Table Access;
 #           and a 160-byte CDAT with a good checksum for both endpoints.
 #   switch: four type-3 DOE Capabilities at 0x190 and the switch upstream
-#           port's at 0x1a8, each serving 0001:00 1e98:02; any CDAT read
-#           has a good checksum.
+#           port's at 0x1a8, each serving 0001:00 1e98:02; the upstream
+#           port's is bound to the generic driver through the PCIe port
+#           driver, on MSI message 1; any CDAT read has a good checksum.
 set -uo pipefail
 setup=$1 res=$2
 inv=$(sed -n '/^LAB-BEGIN inventory/,/^LAB-END inventory/{/^LAB-/d;p}' "$res" | tr -d '\r')
@@ -27,6 +28,14 @@ expect() {	# expect WHAT PATTERN COUNT
 grep -q '^LAB-END inventory rc=0' "$res" || { echo "doe-inventory failed"; err=1; }
 expect "DOE lines failing discovery" 'discovery failed' 0
 expect "bad CDAT checksums" 'checksum BAD|mismatch' 0
+# lspci -vvv decodes every DOE Capability the inventory found
+ndoe=$(echo "$inv" | grep -c ' doe 0x')
+nlspci=$(sed -n '/^LAB-BEGIN lspci/,/^LAB-END lspci/p' "$res" | grep -c 'Data Object Exchange')
+if [ "$nlspci" -ne "$ndoe" ]; then
+	echo "lspci -vvv decodes $nlspci DOE Capabilities, the inventory lists $ndoe"
+	err=1
+fi
+
 case "$setup" in
 cxl)
 	expect "type-3 DOE Capabilities" ' doe 0x190  msix 0 +pci_doe\.doe\.[0-9]+ bound +0001:00 1e98:02$' 2
@@ -35,7 +44,8 @@ cxl)
 	;;
 switch)
 	expect "type-3 DOE Capabilities" ' doe 0x190 .* 0001:00 1e98:02$' 4
-	expect "switch upstream port DOE Capabilities" ' doe 0x1a8 .* 0001:00 1e98:02$' 1
+	expect "switch upstream port DOE Capabilities, bound, on MSI message 1" \
+		' doe 0x1a8  msi 1 +pci_doe\.doe\.[0-9]+ bound +0001:00 1e98:02$' 1
 	expect "DOE Capabilities" ' doe 0x' 5
 	;;
 esac
