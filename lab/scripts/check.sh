@@ -37,10 +37,11 @@ run_test() {
 
 # TAP from the guest: every "ok"/"not ok" line is a test; "# SKIP" fails.
 tap_results() {	# tap_results SETUP RESULTS_LOG
-	local setup=$1 res=$2 test line name
-	for test in $(sed -n 's/^LAB-BEGIN test //p' "$res"); do
+	local setup=$1 res=$2 test line name clean
+	clean=$(tr -d '\r' <"$res")
+	for test in $(echo "$clean" | sed -n 's/^LAB-BEGIN test //p'); do
 		local block rc n=0
-		block=$(sed -n "/^LAB-BEGIN test $test\$/,/^LAB-END test $test /p" "$res" | tr -d '\r')
+		block=$(echo "$clean" | sed -n "/^LAB-BEGIN test $test\$/,/^LAB-END test $test /p")
 		rc=$(echo "$block" | sed -n 's/^LAB-END test .* rc=//p')
 		while read -r line; do
 			case "$line" in

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -217,4 +218,45 @@ int doe_cfg_discover(int fd, const struct doe_cap *cap,
 		index = rsp[2] >> 24;
 	} while (index && hops++ < 256);
 	return n;
+}
+
+int doe_sysfs_read(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, len, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+int doe_sysfs_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int doe_aux_bound(const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/driver", name);
+	return access(path, F_OK) == 0;
+}
+
+int doe_aux_drv(const char *what, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), DOE_DRV "/%s", what);
+	return doe_sysfs_write(path, name);
 }

@@ -61,4 +61,23 @@ int doe_cfg_exchange(int fd, const struct doe_cap *cap, uint32_t *req,
 int doe_cfg_discover(int fd, const struct doe_cap *cap,
 		     struct doe_protocol *prot, int max);
 
+/*
+ * The DOE auxiliary devices (pci_doe.doe.<id>) and the generic driver
+ * (pci_doe.generic), through sysfs.
+ */
+#define DOE_AUX_DEVS	"/sys/bus/auxiliary/devices"
+#define DOE_DRV		"/sys/bus/auxiliary/drivers/pci_doe.generic"
+
+/* Read a one-line sysfs attribute without its newline; 0 or -errno */
+int doe_sysfs_read(const char *path, char *buf, size_t len);
+
+/* Write @val to a sysfs file; 0 or -errno */
+int doe_sysfs_write(const char *path, const char *val);
+
+/* Is the generic DOE driver bound to auxiliary device @name? */
+int doe_aux_bound(const char *name);
+
+/* Unbind ("unbind") or bind ("bind") the generic driver; 0 or -errno */
+int doe_aux_drv(const char *what, const char *name);
+
 #endif /* DOE_CFG_H */

@@ -19,7 +19,6 @@
 #include "doe_cfg.h"
 
 #define MAX_CAPS	(DOE_MAX_CAPS * 4)
-#define DOE_DRV		"/sys/bus/auxiliary/drivers/pci_doe.generic"
 
 struct found {
 	struct doe_cap caps[MAX_CAPS];
@@ -32,7 +31,6 @@ static void find_aux(struct doe_cap *c, char *aux, size_t len)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 300], val[32];
 	struct dirent *de;
-	FILE *f;
 	DIR *d;
 
 	aux[0] = 0;
@@ -44,37 +42,11 @@ static void find_aux(struct doe_cap *c, char *aux, size_t len)
 		if (strncmp(de->d_name, "pci_doe.doe.", 12))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/cap_offset", dir, de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(val, sizeof(val), f) && strtoul(val, NULL, 0) == c->offset)
+		if (!doe_sysfs_read(path, val, sizeof(val)) &&
+		    strtoul(val, NULL, 0) == c->offset)
 			snprintf(aux, len, "%s", de->d_name);
-		fclose(f);
 	}
 	closedir(d);
-}
-
-static int is_bound(const char *aux)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "/sys/bus/auxiliary/devices/%s/driver", aux);
-	return access(path, F_OK) == 0;
-}
-
-static int drv_write(const char *file, const char *aux)
-{
-	char path[PATH_MAX];
-	int fd, rc = 0;
-
-	snprintf(path, sizeof(path), DOE_DRV "/%s", file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, aux, strlen(aux)) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
 }
 
 static void find_all(struct found *f)
@@ -111,8 +83,8 @@ FIXTURE_SETUP(doe)
 	ASSERT_GT(self->f.n, 0) TH_LOG("no DOE Capability in any PCI device");
 	for (i = 0; i < self->f.n; i++) {
 		find_aux(&self->f.caps[i], self->f.aux[i], sizeof(self->f.aux[i]));
-		if (self->f.aux[i][0] && is_bound(self->f.aux[i]))
-			ASSERT_EQ(drv_write("unbind", self->f.aux[i]), 0);
+		if (self->f.aux[i][0] && doe_aux_bound(self->f.aux[i]))
+			ASSERT_EQ(doe_aux_drv("unbind", self->f.aux[i]), 0);
 	}
 }
 
@@ -122,8 +94,8 @@ FIXTURE_TEARDOWN(doe)
 	int i;
 
 	for (i = 0; i < self->f.n; i++)
-		if (self->f.aux[i][0] && !is_bound(self->f.aux[i]))
-			EXPECT_EQ(drv_write("bind", self->f.aux[i]), 0);
+		if (self->f.aux[i][0] && !doe_aux_bound(self->f.aux[i]))
+			EXPECT_EQ(doe_aux_drv("bind", self->f.aux[i]), 0);
 }
 
 /* Every DOE Capability sits in extended config space, dword aligned. */
@@ -208,8 +180,8 @@ TEST_F(doe, bind_takes_back)
 		ASSERT_EQ(doe_cfg_write(fd, c->offset + PCI_DOE_WRITE, req[0]), 0);
 		close(fd);
 
-		ASSERT_EQ(drv_write("bind", self->f.aux[i]), 0);
-		ASSERT_TRUE(is_bound(self->f.aux[i]));
+		ASSERT_EQ(doe_aux_drv("bind", self->f.aux[i]), 0);
+		ASSERT_TRUE(doe_aux_bound(self->f.aux[i]));
 		for (j = 0; j < n; j++) {
 			snprintf(path, sizeof(path),
 				 "/sys/bus/auxiliary/devices/%s/features/%04x:%02x",

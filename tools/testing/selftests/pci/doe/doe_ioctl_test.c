@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel-mediated DOE exchange, PCI_DOE_IOC_EXCHANGE on
+ * /dev/pci_doe.doe.<id> (include/uapi/linux/pci-doe.h), the sysfs of the
+ * DOE auxiliary devices, and the hand-off of a DOE Capability to userspace
+ * by unbinding the generic DOE driver.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/pci-doe.h>
+#include <linux/pci_regs.h>
+
+#include "../../kselftest_harness.h"
+#include "doe_cfg.h"
+
+#define MAX_DOE		32
+#define CXL_VID		0x1e98
+#define CXL_TABLE_ACCESS 0x02
+
+struct doe_aux {
+	char name[NAME_MAX + 1];	/* pci_doe.doe.<id> */
+	char bdf[32];			/* the PCI function */
+	unsigned int offset;
+};
+
+/* Every DOE auxiliary device bound to the generic driver */
+static int find_bound(struct doe_aux *aux, int max)
+{
+	char path[PATH_MAX], real[PATH_MAX], val[32];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	d = opendir(DOE_AUX_DEVS);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		if (strncmp(de->d_name, "pci_doe.doe.", 12) || !doe_aux_bound(de->d_name))
+			continue;
+		snprintf(aux[n].name, sizeof(aux[n].name), "%s", de->d_name);
+		snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/cap_offset", de->d_name);
+		if (doe_sysfs_read(path, val, sizeof(val)))
+			continue;
+		aux[n].offset = strtoul(val, NULL, 0);
+		snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/..", de->d_name);
+		if (!realpath(path, real))
+			continue;
+		snprintf(aux[n].bdf, sizeof(aux[n].bdf), "%s", strrchr(real, '/') + 1);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static int open_doe(const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+/* One exchange through the ioctl; returns the response bytes or -errno */
+static int xchg(int fd, uint16_t vid, uint8_t type, const void *req,
+		uint32_t req_sz, void *rsp, uint32_t rsp_sz)
+{
+	struct pci_doe_exchange ex = {
+		.size = sizeof(ex),
+		.vid = vid,
+		.type = type,
+		.request = (uintptr_t)req,
+		.response = (uintptr_t)rsp,
+		.request_size = req_sz,
+		.response_size = rsp_sz,
+	};
+
+	if (ioctl(fd, PCI_DOE_IOC_EXCHANGE, &ex))
+		return -errno;
+	return ex.response_size;
+}
+
+/* Discovery through the ioctl; returns the number of protocols or -errno */
+static int ioctl_discover(int fd, struct doe_protocol *prot, int max)
+{
+	unsigned int index = 0;
+	uint32_t req, rsp;
+	int n = 0, rc;
+
+	do {
+		req = index;
+		rc = xchg(fd, 1, 0, &req, 4, &rsp, 4);
+		if (rc < 0)
+			return rc;
+		if (rc != 4)
+			return -EIO;
+		if (n < max) {
+			prot[n].vid = rsp & 0xffff;
+			prot[n].type = (rsp >> 16) & 0xff;
+			n++;
+		}
+		index = rsp >> 24;
+	} while (index && n < 256);
+	return n;
+}
+
+/* A good exchange works: the state after a bad one is clean */
+static int discovery_ok(int fd)
+{
+	struct doe_protocol prot[64];
+
+	return ioctl_discover(fd, prot, 64) >= 1;
+}
+
+FIXTURE(ioctl) {
+	struct doe_aux aux[MAX_DOE];
+	int n;
+	int fd;
+};
+
+FIXTURE_SETUP(ioctl)
+{
+	self->n = find_bound(self->aux, MAX_DOE);
+	ASSERT_GT(self->n, 0) TH_LOG("no DOE auxiliary device bound to pci_doe.generic");
+	self->fd = open_doe(self->aux[0].name);
+	ASSERT_GE(self->fd, 0) TH_LOG("open /dev/%s: %s", self->aux[0].name,
+				      strerror(errno));
+}
+
+FIXTURE_TEARDOWN(ioctl)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* features/ lists exactly what Discovery through the ioctl finds */
+TEST_F(ioctl, features_match_discovery)
+{
+	struct doe_protocol prot[64];
+	char path[PATH_MAX], name[16];
+	struct dirent *de;
+	int i, j, n, fd, files;
+	DIR *d;
+
+	for (i = 0; i < self->n; i++) {
+		fd = open_doe(self->aux[i].name);
+		ASSERT_GE(fd, 0);
+		n = ioctl_discover(fd, prot, 64);
+		close(fd);
+		ASSERT_GE(n, 1);
+		EXPECT_EQ(prot[0].vid, 1);
+		EXPECT_EQ(prot[0].type, 0);
+		for (j = 0; j < n; j++) {
+			snprintf(name, sizeof(name), "%04x:%02x", prot[j].vid, prot[j].type);
+			snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/features/%s",
+				 self->aux[i].name, name);
+			EXPECT_EQ(access(path, R_OK), 0) TH_LOG("%s missing", path);
+		}
+		snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/features", self->aux[i].name);
+		d = opendir(path);
+		ASSERT_NE(d, NULL);
+		files = 0;
+		while ((de = readdir(d)))
+			files += de->d_name[0] != '.';
+		closedir(d);
+		EXPECT_EQ(files, n);
+	}
+}
+
+/* cap_offset names a DOE Capability in the function's config space */
+TEST_F(ioctl, cap_offset_is_a_doe_capability)
+{
+	struct doe_cap caps[DOE_MAX_CAPS];
+	int i, j, n, found;
+
+	for (i = 0; i < self->n; i++) {
+		n = doe_cfg_find_caps(self->aux[i].bdf, caps, DOE_MAX_CAPS);
+		found = 0;
+		for (j = 0; j < n; j++)
+			found |= caps[j].offset == self->aux[i].offset;
+		EXPECT_TRUE(found) TH_LOG("%s: no DOE at 0x%x of %s", self->aux[i].name,
+					  self->aux[i].offset, self->aux[i].bdf);
+	}
+}
+
+/* /proc/interrupts count of a DOE auxiliary device, -1 if not listed */
+static long irq_count(const char *name)
+{
+	char line[1024];
+	long total = -1;
+	FILE *f;
+
+	f = fopen("/proc/interrupts", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *end;
+		long v;
+
+		if (!strstr(line, name))
+			continue;
+		p = strchr(line, ':');
+		if (!p)
+			continue;
+		total = 0;
+		for (p++;; p = end) {
+			v = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			total += v;
+		}
+	}
+	fclose(f);
+	return total;
+}
+
+/* In interrupt mode the DOE interrupt fires for each exchange */
+TEST_F(ioctl, interrupt_count_rises)
+{
+	char path[PATH_MAX], mode[32];
+	long before, after;
+	int i, j, fd, irq_mode = 0;
+
+	for (i = 0; i < self->n; i++) {
+		snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/interrupt", self->aux[i].name);
+		ASSERT_EQ(doe_sysfs_read(path, mode, sizeof(mode)), 0);
+		if (!strcmp(mode, "poll")) {
+			EXPECT_EQ(irq_count(self->aux[i].name), -1);
+			continue;
+		}
+		irq_mode++;
+		EXPECT_TRUE(!strncmp(mode, "msix ", 5) || !strncmp(mode, "msi ", 4));
+		before = irq_count(self->aux[i].name);
+		ASSERT_GE(before, 0) TH_LOG("%s (%s) not in /proc/interrupts",
+					    self->aux[i].name, mode);
+		fd = open_doe(self->aux[i].name);
+		ASSERT_GE(fd, 0);
+		for (j = 0; j < 5; j++)
+			ASSERT_TRUE(discovery_ok(fd));
+		close(fd);
+		after = irq_count(self->aux[i].name);
+		EXPECT_GE(after, before + 5) TH_LOG("%s %s: %ld -> %ld", self->aux[i].name,
+						    mode, before, after);
+	}
+	TH_LOG("%d of %d DOE Capabilities in interrupt mode", irq_mode, self->n);
+	EXPECT_GT(irq_mode, 0);
+}
+
+static void ex_init(struct pci_doe_exchange *ex, void *req, void *rsp)
+{
+	memset(ex, 0, sizeof(*ex));
+	ex->size = sizeof(*ex);
+	ex->vid = 1;
+	ex->type = 0;
+	ex->request = (uintptr_t)req;
+	ex->response = (uintptr_t)rsp;
+	ex->request_size = 4;
+	ex->response_size = 4;
+}
+
+static int raw_ioctl(int fd, struct pci_doe_exchange *ex)
+{
+	return ioctl(fd, PCI_DOE_IOC_EXCHANGE, ex) ? -errno : 0;
+}
+
+TEST_F(ioctl, unprivileged_eperm)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		uint32_t req = 0, rsp;
+
+		/* Keep the open file, lose root and CAP_SYS_ADMIN */
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(2);
+		_exit(xchg(self->fd, 1, 0, &req, 4, &rsp, 4) == -EPERM ? 0 : 1);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(WEXITSTATUS(status), 0);
+	EXPECT_TRUE(discovery_ok(self->fd));
+}
+
+TEST_F(ioctl, unknown_protocol_eopnotsupp)
+{
+	uint32_t req = 0, rsp;
+
+	EXPECT_EQ(xchg(self->fd, 0x1234, 0x77, &req, 4, &rsp, 4), -EOPNOTSUPP);
+	EXPECT_TRUE(discovery_ok(self->fd));
+}
+
+TEST_F(ioctl, zero_response_size_einval)
+{
+	uint32_t req = 0, rsp;
+
+	EXPECT_EQ(xchg(self->fd, 1, 0, &req, 4, &rsp, 0), -EINVAL);
+	EXPECT_TRUE(discovery_ok(self->fd));
+}
+
+/* A zero-size request is a header-only object: Discovery needs an index */
+TEST_F(ioctl, zero_request_size_is_an_exchange)
+{
+	uint32_t rsp;
+
+	/* QEMU and the spec drop a Discovery without its index: timeout */
+	EXPECT_EQ(xchg(self->fd, 1, 0, NULL, 0, &rsp, 4), -ETIMEDOUT);
+	EXPECT_TRUE(discovery_ok(self->fd));
+}
+
+TEST_F(ioctl, over_1mib_e2big)
+{
+	uint32_t req = 0, rsp;
+	struct pci_doe_exchange ex;
+
+	ex_init(&ex, &req, &rsp);
+	ex.request_size = PCI_DOE_IOC_MAX_PAYLOAD + 1;
+	EXPECT_EQ(raw_ioctl(self->fd, &ex), -E2BIG);
+	ex_init(&ex, &req, &rsp);
+	ex.response_size = PCI_DOE_IOC_MAX_PAYLOAD + 1;
+	EXPECT_EQ(raw_ioctl(self->fd, &ex), -E2BIG);
+	EXPECT_TRUE(discovery_ok(self->fd));
+}
+
+/* 1 MiB of payload plus the 2 header dwords does not fit a data object */
+TEST_F(ioctl, object_too_big_e2big)
+{
+	uint32_t rsp;
+	void *req = calloc(1, PCI_DOE_IOC_MAX_PAYLOAD);
+
+	ASSERT_NE(req, NULL);
+	EXPECT_EQ(xchg(self->fd, 1, 0, req, PCI_DOE_IOC_MAX_PAYLOAD, &rsp, 4), -E2BIG);
+	free(req);
+	EXPECT_TRUE(discovery_ok(self->fd));
+}
+
+/* Byte sizes need not be dword multiples: index 0 in 1..3 bytes */
+TEST_F(ioctl, unaligned_sizes)
+{
+	uint8_t req[3] = { 0, 0, 0 }, rsp[7];
+	uint32_t sz;
+
+	for (sz = 1; sz <= 3; sz++) {
+		memset(rsp, 0xee, sizeof(rsp));
+		EXPECT_EQ(xchg(self->fd, 1, 0, req, sz, rsp, 3), 3);
+		/* Discovery index 0: Vendor ID 0001h, type 00h */
+		EXPECT_EQ(rsp[0], 1);
+		EXPECT_EQ(rsp[1], 0);
+		EXPECT_EQ(rsp[2], 0);
+		EXPECT_EQ(rsp[3], 0xee);
+	}
+}
+
+TEST_F(ioctl, bad_pointers_efault)
+{
+	uint32_t req = 0, rsp;
+	struct pci_doe_exchange ex;
+
+	EXPECT_EQ(ioctl(self->fd, PCI_DOE_IOC_EXCHANGE, (void *)8) ? -errno : 0, -EFAULT);
+	ex_init(&ex, (void *)8, &rsp);
+	EXPECT_EQ(raw_ioctl(self->fd, &ex), -EFAULT);
+	ex_init(&ex, &req, (void *)8);
+	EXPECT_EQ(raw_ioctl(self->fd, &ex), -EFAULT);
+	EXPECT_TRUE(discovery_ok(self->fd));
+}
+
+TEST_F(ioctl, nonzero_flags_reserved_size_einval)
+{
+	uint32_t req = 0, rsp;
+	struct pci_doe_exchange ex;
+	int i;
+
+	ex_init(&ex, &req, &rsp);
+	ex.flags = 1;
+	EXPECT_EQ(raw_ioctl(self->fd, &ex), -EINVAL);
+	for (i = 0; i < (int)sizeof(ex.reserved); i++) {
+		ex_init(&ex, &req, &rsp);
+		ex.reserved[i] = 1;
+		EXPECT_EQ(raw_ioctl(self->fd, &ex), -EINVAL);
+	}
+	ex_init(&ex, &req, &rsp);
+	ex.size = sizeof(ex) - 8;
+	EXPECT_EQ(raw_ioctl(self->fd, &ex), -EINVAL);
+	EXPECT_TRUE(discovery_ok(self->fd));
+}
+
+TEST_F(ioctl, unknown_ioctl_enotty)
+{
+	EXPECT_EQ(ioctl(self->fd, _IO(0xDE, 0x7f)) ? -errno : 0, -ENOTTY);
+	EXPECT_TRUE(discovery_ok(self->fd));
+}
+
+/* A response buffer shorter than the response: truncated, then clean */
+TEST_F(ioctl, short_buffer_truncates)
+{
+	uint32_t req = 0;
+	uint8_t rsp[2];
+
+	EXPECT_EQ(xchg(self->fd, 1, 0, &req, 4, rsp, 2), 2);
+	EXPECT_EQ(rsp[0], 1);
+	EXPECT_TRUE(discovery_ok(self->fd));
+}
+
+/* Read a whole CDAT through the ioctl, following the entry handles */
+static int ioctl_cdat(int fd, uint8_t *buf, size_t max)
+{
+	uint32_t req, rsp[1024];
+	unsigned int handle = 0;
+	size_t len = 0;
+	int rc, n;
+
+	do {
+		req = handle << 16;	/* read entry, table type 0 (CDAT) */
+		rc = xchg(fd, CXL_VID, CXL_TABLE_ACCESS, &req, 4, rsp, sizeof(rsp));
+		if (rc < 4)
+			return rc < 0 ? rc : -EIO;
+		n = rc - 4;
+		if (len + n > max)
+			return -E2BIG;
+		memcpy(buf + len, &rsp[1], n);
+		len += n;
+		handle = rsp[0] >> 16;
+	} while (handle != 0xffff && len < max);
+	return len;
+}
+
+/* The CXL port or endpoint whose CDAT sysfs file belongs to @bdf */
+static int sysfs_cdat(const char *bdf, uint8_t *buf, size_t max)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+	struct dirent *de;
+	int fd, len = -ENOENT, r;
+	DIR *d;
+
+	d = opendir("/sys/bus/cxl/devices");
+	if (!d)
+		return -ENOENT;
+	while ((de = readdir(d))) {
+		snprintf(path, sizeof(path), "/sys/bus/cxl/devices/%s/uport", de->d_name);
+		if (!realpath(path, real) || !strstr(real, bdf))
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/cxl/devices/%s/CDAT", de->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		len = 0;
+		while ((r = read(fd, buf + len, max - len)) > 0)
+			len += r;
+		close(fd);
+		break;
+	}
+	closedir(d);
+	return len;
+}
+
+/*
+ * CXL claims CXL Table Access, as read-only safe: userspace reads the same
+ * CDAT the kernel read, with a good checksum.
+ */
+TEST_F(ioctl, cdat_matches_kernel)
+{
+	static uint8_t a[65536], b[65536];
+	struct doe_protocol prot[64];
+	int i, j, n, fd, la, lb, seen = 0, compared = 0;
+	unsigned int sum;
+
+	for (i = 0; i < self->n; i++) {
+		fd = open_doe(self->aux[i].name);
+		ASSERT_GE(fd, 0);
+		n = ioctl_discover(fd, prot, 64);
+		for (j = 0; j < n; j++)
+			if (prot[j].vid == CXL_VID && prot[j].type == CXL_TABLE_ACCESS)
+				break;
+		if (j == n) {
+			close(fd);
+			continue;
+		}
+		seen++;
+		la = ioctl_cdat(fd, a, sizeof(a));
+		close(fd);
+		ASSERT_GE(la, 16) TH_LOG("%s: CDAT read: %d", self->aux[i].name, la);
+		EXPECT_EQ((uint32_t)la, a[0] | a[1] << 8 | a[2] << 16 | (uint32_t)a[3] << 24);
+		for (sum = 0, j = 0; j < la; j++)
+			sum += a[j];
+		EXPECT_EQ(sum & 0xff, 0);
+		lb = sysfs_cdat(self->aux[i].bdf, b, sizeof(b));
+		if (lb > 0) {
+			compared++;
+			EXPECT_EQ(la, lb);
+			EXPECT_EQ(memcmp(a, b, la), 0);
+		}
+	}
+	TH_LOG("%d CDATs read, %d compared with the kernel's", seen, compared);
+	EXPECT_GT(seen, 0);
+}
+
+/*
+ * Hand-off: with the generic driver unbound, the character device is gone,
+ * an open file gets ENODEV, and userspace runs Discovery through config
+ * space; binding again takes the DOE Capability back.
+ */
+TEST_F(ioctl, handoff_and_back)
+{
+	struct doe_protocol pk[64], pu[64];
+	struct doe_cap caps[DOE_MAX_CAPS], *c = NULL;
+	struct doe_aux *a = &self->aux[0];
+	char dev[PATH_MAX];
+	int nk, nu, n, i, cfd, fd2;
+	uint32_t req = 0, rsp;
+
+	nk = ioctl_discover(self->fd, pk, 64);
+	ASSERT_GE(nk, 1);
+	ASSERT_EQ(doe_aux_drv("unbind", a->name), 0);
+	EXPECT_FALSE(doe_aux_bound(a->name));
+	snprintf(dev, sizeof(dev), "/dev/%s", a->name);
+	EXPECT_NE(access(dev, F_OK), 0);
+	EXPECT_EQ(xchg(self->fd, 1, 0, &req, 4, &rsp, 4), -ENODEV);
+
+	n = doe_cfg_find_caps(a->bdf, caps, DOE_MAX_CAPS);
+	for (i = 0; i < n; i++)
+		if (caps[i].offset == a->offset)
+			c = &caps[i];
+	ASSERT_NE(c, NULL);
+	cfd = doe_cfg_open(a->bdf);
+	ASSERT_GE(cfd, 0);
+	nu = doe_cfg_discover(cfd, c, pu, 64);
+	close(cfd);
+	ASSERT_EQ(nu, nk);
+	EXPECT_EQ(memcmp(pk, pu, nk * sizeof(pk[0])), 0);
+
+	ASSERT_EQ(doe_aux_drv("bind", a->name), 0);
+	EXPECT_TRUE(doe_aux_bound(a->name));
+	EXPECT_EQ(xchg(self->fd, 1, 0, &req, 4, &rsp, 4), -ENODEV);	/* stale file */
+	fd2 = open_doe(a->name);
+	ASSERT_GE(fd2, 0);
+	EXPECT_TRUE(discovery_ok(fd2));
+	close(fd2);
+}
+
+struct hammer {
+	const char *name;
+	volatile int stop;
+	long ok, enodev, gone, other;
+	int last_other;
+};
+
+static void *hammer_fn(void *arg)
+{
+	struct hammer *h = arg;
+	uint32_t req, rsp;
+	int fd = -1, rc;
+
+	while (!h->stop) {
+		if (fd < 0) {
+			fd = open_doe(h->name);
+			if (fd < 0) {
+				h->gone++;
+				usleep(200);
+				continue;
+			}
+		}
+		req = 0;
+		rc = xchg(fd, 1, 0, &req, 4, &rsp, 4);
+		if (rc == 4) {
+			h->ok++;
+		} else if (rc == -ENODEV) {
+			h->enodev++;
+			close(fd);
+			fd = -1;
+		} else {
+			h->other++;
+			h->last_other = rc;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* 100 unbind/bind cycles while another thread runs exchanges */
+TEST_F(ioctl, unbind_bind_stress)
+{
+	struct hammer h = { .name = self->aux[0].name };
+	pthread_t t;
+	int i;
+
+	ASSERT_EQ(pthread_create(&t, NULL, hammer_fn, &h), 0);
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(doe_aux_drv("unbind", h.name), 0);
+		ASSERT_EQ(doe_aux_drv("bind", h.name), 0);
+	}
+	usleep(100000);
+	h.stop = 1;
+	pthread_join(t, NULL);
+	TH_LOG("%ld ok, %ld ENODEV, %ld opens of a missing node", h.ok, h.enodev, h.gone);
+	EXPECT_EQ(h.other, 0) TH_LOG("unexpected result %d", h.last_other);
+	EXPECT_GT(h.ok, 0);
+	EXPECT_TRUE(doe_aux_bound(h.name));
+	close(self->fd);
+	self->fd = open_doe(h.name);
+	ASSERT_GE(self->fd, 0);
+	EXPECT_TRUE(discovery_ok(self->fd));
+}
+
+TEST_HARNESS_MAIN
