@@ -508,19 +508,22 @@ TEST_F(ioctl, cdat_matches_kernel)
 /*
  * Hand-off: with the generic driver unbound, the character device is gone,
  * an open file gets ENODEV, and userspace runs Discovery through config
- * space; binding again takes the DOE Capability back.
+ * space; the CDAT the kernel read before stays as it was; binding again
+ * takes the DOE Capability back.
  */
 TEST_F(ioctl, handoff_and_back)
 {
 	struct doe_protocol pk[64], pu[64];
 	struct doe_cap caps[DOE_MAX_CAPS], *c = NULL;
 	struct doe_aux *a = &self->aux[0];
+	static uint8_t ca[65536], cb[65536];
 	char dev[PATH_MAX];
-	int nk, nu, n, i, cfd, fd2;
+	int nk, nu, n, i, cfd, fd2, cdat_before;
 	uint32_t req = 0, rsp;
 
 	nk = ioctl_discover(self->fd, pk, 64);
 	ASSERT_GE(nk, 1);
+	cdat_before = sysfs_cdat(a->bdf, cb, sizeof(cb));
 	ASSERT_EQ(doe_aux_drv("unbind", a->name), 0);
 	EXPECT_FALSE(doe_aux_bound(a->name));
 	snprintf(dev, sizeof(dev), "/dev/%s", a->name);
@@ -538,6 +541,10 @@ TEST_F(ioctl, handoff_and_back)
 	close(cfd);
 	ASSERT_EQ(nu, nk);
 	EXPECT_EQ(memcmp(pk, pu, nk * sizeof(pk[0])), 0);
+	if (cdat_before > 0) {
+		EXPECT_EQ(sysfs_cdat(a->bdf, ca, sizeof(ca)), cdat_before);
+		EXPECT_EQ(memcmp(ca, cb, cdat_before), 0);
+	}
 
 	ASSERT_EQ(doe_aux_drv("bind", a->name), 0);
 	EXPECT_TRUE(doe_aux_bound(a->name));
