@@ -108,7 +108,6 @@ enum pci_doe_state {
  * @prots: Protocols found by Discovery, (type << 16 | vid) each
  * @nr_prots: Number of entries in @prots
  * @claims: Protocols kernel users claimed (struct pci_doe_claim)
- * @region: The DOE register block, requested exclusive while bound
  * @misc: The character device for PCI_DOE_IOC_EXCHANGE, while bound
  * @binding: Counts the bindings of the generic driver; a file opened
  *	     during one is dead after it
@@ -136,7 +135,6 @@ struct pci_doe_dev {
 	unsigned int nr_prots;
 	struct list_head claims;
 
-	struct resource *region;
 	struct miscdevice misc;
 	unsigned int binding;
 };
@@ -163,6 +161,12 @@ static struct pci_doe_dev *to_pci_doe_dev(struct device *dev)
 static u32 pci_doe_prot(u16 vid, u8 type)
 {
 	return (u32)type << 16 | vid;
+}
+
+/* Discovery (PCIe r6.2 sec 6.30.1.1) is always served and never claimed */
+static bool pci_doe_is_discovery(u16 vid, u8 type)
+{
+	return vid == PCI_VENDOR_ID_PCI_SIG && type == PCI_DOE_PROTOCOL_DISCOVERY;
 }
 
 /*
@@ -491,7 +495,7 @@ static bool __pci_doe_supports_prot(struct pci_doe_dev *doe, u16 vid, u8 type)
 	unsigned int i;
 
 	lockdep_assert_held(&doe->lock);
-	if (vid == PCI_VENDOR_ID_PCI_SIG && type == PCI_DOE_PROTOCOL_DISCOVERY)
+	if (pci_doe_is_discovery(vid, type))
 		return true;
 	for (i = 0; i < doe->nr_prots; i++)
 		if (doe->prots[i] == prot)
@@ -1084,25 +1088,32 @@ static int pci_doe_add_features(struct pci_doe_dev *doe)
 	if (rc)
 		return rc;
 	attrs = devm_kcalloc(dev, doe->nr_prots, sizeof(*attrs), GFP_KERNEL);
-	if (!attrs)
-		return -ENOMEM;
+	if (!attrs) {
+		rc = -ENOMEM;
+		goto err;
+	}
 	for (i = 0; i < doe->nr_prots; i++) {
 		struct device_attribute *a = &attrs[i];
 
 		a->attr.name = devm_kasprintf(dev, GFP_KERNEL, "%04x:%02x",
 					      doe->prots[i] & 0xffff,
 					      doe->prots[i] >> 16);
-		if (!a->attr.name)
-			return -ENOMEM;
+		if (!a->attr.name) {
+			rc = -ENOMEM;
+			goto err;
+		}
 		sysfs_attr_init(&a->attr);
 		a->attr.mode = 0444;
 		a->show = pci_doe_feature_show;
 		/* Discovery may list a protocol twice: keep the first */
 		rc = sysfs_add_file_to_group(&dev->kobj, &a->attr, "features");
 		if (rc && rc != -EEXIST)
-			return rc;
+			goto err;
 	}
 	return 0;
+err:
+	sysfs_remove_group(&dev->kobj, &pci_doe_features_group);
+	return rc;
 }
 
 static void pci_doe_remove_features(struct pci_doe_dev *doe)
@@ -1164,7 +1175,7 @@ int devm_pci_doe_claim(struct device *dev, struct pci_doe_dev *doe, u16 vid,
 	u32 prot = pci_doe_prot(vid, type);
 	struct pci_doe_claim *c;
 
-	if (vid == PCI_VENDOR_ID_PCI_SIG && type == PCI_DOE_PROTOCOL_DISCOVERY)
+	if (pci_doe_is_discovery(vid, type))
 		return -EINVAL;
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
@@ -1198,7 +1209,7 @@ VISIBLE_IF_KUNIT int pci_doe_user_permitted(struct pci_doe_dev *doe, u16 vid,
 	struct pci_doe_claim *c;
 	int rc = 0;
 
-	if (vid == PCI_VENDOR_ID_PCI_SIG && type == PCI_DOE_PROTOCOL_DISCOVERY)
+	if (pci_doe_is_discovery(vid, type))
 		return 0;
 	spin_lock_irq(&doe->lock);
 	c = pci_doe_find_claim(doe, pci_doe_prot(vid, type));
@@ -1324,16 +1335,30 @@ static int pci_doe_add_cdev(struct pci_doe_dev *doe)
 	return misc_register(&doe->misc);
 }
 
-/* DOE Interrupt Enable off before the handler goes */
-static void pci_doe_disable_irq(struct pci_doe_dev *doe)
+/*
+ * Hand the DOE Capability back: DOE Interrupt Enable off before the
+ * handler goes, then the config region, after which the kernel never
+ * touches the Capability again, then the protocols Discovery found.
+ * Called by probe on failure and by remove once no task runs.
+ */
+static void pci_doe_hand_back(struct pci_doe_dev *doe)
 {
 	int irq = doe->irq;
+	u32 *prots;
 
-	if (!irq)
-		return;
-	pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_CTRL, 0);
-	WRITE_ONCE(doe->irq, 0);
-	free_irq(irq, doe);
+	if (irq) {
+		pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_CTRL, 0);
+		WRITE_ONCE(doe->irq, 0);
+		free_irq(irq, doe);
+	}
+	pci_release_config_region(doe->pdev, doe->doe_cap, PCI_DOE_CAP_SIZEOF);
+
+	spin_lock_irq(&doe->lock);
+	prots = doe->prots;
+	doe->prots = NULL;
+	doe->nr_prots = 0;
+	spin_unlock_irq(&doe->lock);
+	kfree(prots);
 }
 
 static int pci_doe_probe(struct auxiliary_device *adev,
@@ -1350,10 +1375,9 @@ static int pci_doe_probe(struct auxiliary_device *adev,
 	 * The kernel owns the DOE register block while bound: a userspace
 	 * config write to it warns and taints (pci_write_config()).
 	 */
-	doe->region = pci_request_config_region_exclusive(pdev, doe->doe_cap,
-							  PCI_DOE_CAP_SIZEOF,
-							  dev_name(&adev->dev));
-	if (!doe->region) {
+	if (!pci_request_config_region_exclusive(pdev, doe->doe_cap,
+						 PCI_DOE_CAP_SIZEOF,
+						 dev_name(&adev->dev))) {
 		pci_doe_set_state(doe, PCI_DOE_UNBOUND);
 		return -EBUSY;
 	}
@@ -1380,37 +1404,33 @@ static int pci_doe_probe(struct auxiliary_device *adev,
 
 	/* Abort resets the DOE Capability; it also sets Interrupt Enable */
 	rc = pci_doe_abort(doe, "probe");
-	if (!rc)
-		rc = pci_doe_discover(doe);
-	if (!rc) {
-		rc = pci_doe_add_features(doe);
-		if (rc)
-			pci_doe_remove_features(doe);
-	}
-	if (!rc) {
-		rc = pci_doe_add_cdev(doe);
-		if (rc)
-			pci_doe_remove_features(doe);
-	}
-	if (rc) {
-		pci_doe_disable_irq(doe);
-		pci_release_config_region(pdev, doe->doe_cap, PCI_DOE_CAP_SIZEOF);
-		doe->region = NULL;
-		kfree(doe->prots);
-		doe->prots = NULL;
-		doe->nr_prots = 0;
-		pci_doe_set_state(doe, PCI_DOE_UNBOUND);
-		pci_err(pdev, "[%x] DOE Capability unusable: %d\n", doe->doe_cap, rc);
-		return rc;
-	}
+	if (rc)
+		goto err;
+	rc = pci_doe_discover(doe);
+	if (rc)
+		goto err;
+	rc = pci_doe_add_features(doe);
+	if (rc)
+		goto err;
+	rc = pci_doe_add_cdev(doe);
+	if (rc)
+		goto err_features;
+
 	pci_doe_set_state(doe, PCI_DOE_READY);
 	return 0;
+
+err_features:
+	pci_doe_remove_features(doe);
+err:
+	pci_doe_hand_back(doe);
+	pci_doe_set_state(doe, PCI_DOE_UNBOUND);
+	pci_err(pdev, "[%x] DOE Capability unusable: %d\n", doe->doe_cap, rc);
+	return rc;
 }
 
 static void pci_doe_remove(struct auxiliary_device *adev)
 {
 	struct pci_doe_dev *doe = container_of(adev, struct pci_doe_dev, adev);
-	u32 *prots;
 
 	/* No new opens; open files get -ENODEV from here on */
 	misc_deregister(&doe->misc);
@@ -1424,17 +1444,9 @@ static void pci_doe_remove(struct auxiliary_device *adev)
 	wake_up_all(&doe->wq);
 	flush_work(&doe->work);
 
-	pci_doe_disable_irq(doe);
-	/* The DOE Capability is userspace's from here on: never touch it */
-	pci_release_config_region(doe->pdev, doe->doe_cap, PCI_DOE_CAP_SIZEOF);
-	doe->region = NULL;
 	pci_doe_remove_features(doe);
-	spin_lock_irq(&doe->lock);
-	prots = doe->prots;
-	doe->prots = NULL;
-	doe->nr_prots = 0;
-	spin_unlock_irq(&doe->lock);
-	kfree(prots);
+	/* The DOE Capability is userspace's from here on */
+	pci_doe_hand_back(doe);
 }
 
 static const struct auxiliary_device_id pci_doe_id_table[] = {
