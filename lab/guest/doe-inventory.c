@@ -84,48 +84,6 @@ static void doe_mode(int fd, const struct doe_cap *cap, char *buf, size_t len)
 	snprintf(buf, len, "%s %u", msix ? "msix" : msi ? "msi" : "intx?", msgnum);
 }
 
-/* Read a one-line sysfs attribute, without the newline; 0 or -1 */
-static int read_attr(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	if (!fgets(buf, len, f))
-		buf[0] = 0;
-	fclose(f);
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
-}
-
-/*
- * Find the auxiliary device of the DOE Capability at @offset of @bdf; fill
- * @name and set @bound.  Returns 0 if there is one.
- */
-static int find_auxdev(const char *bdf, unsigned int offset, char *name,
-		       size_t len, int *bound)
-{
-	char dir[PATH_MAX], path[PATH_MAX + 64], val[64];
-	char **kids;
-	int i, n, rc = -1;
-
-	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", bdf);
-	kids = list_dir(dir, "pci_doe.doe.", &n);
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s/cap_offset", dir, kids[i]);
-		if (read_attr(path, val, sizeof(val)) || strtoul(val, NULL, 0) != offset)
-			continue;
-		snprintf(name, len, "%s", kids[i]);
-		snprintf(path, sizeof(path), "%s/%s/driver", dir, kids[i]);
-		*bound = access(path, F_OK) == 0;
-		rc = 0;
-	}
-	for (i = 0; i < n; i++)
-		free(kids[i]);
-	free(kids);
-	return rc;
-}
-
 /* Mode and protocols of a bound DOE auxiliary device, from sysfs */
 static void print_auxdev(const char *bdf, const char *name)
 {
@@ -134,7 +92,7 @@ static void print_auxdev(const char *bdf, const char *name)
 	int i, n;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s/interrupt", bdf, name);
-	if (read_attr(path, mode, sizeof(mode)))
+	if (doe_sysfs_read(path, mode, sizeof(mode)))
 		snprintf(mode, sizeof(mode), "?");
 	printf("%-7s  %s bound  ", mode, name);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s/features", bdf, name);
@@ -162,8 +120,10 @@ static void list_doe(const char *bdf)
 		int bound = 0;
 
 		printf("%s  doe 0x%03x  ", bdf, caps[i].offset);
-		if (find_auxdev(bdf, caps[i].offset, aux, sizeof(aux), &bound))
+		if (doe_aux_find(bdf, caps[i].offset, aux, sizeof(aux)))
 			snprintf(aux, sizeof(aux), "-");
+		else
+			bound = doe_aux_bound(aux);
 		if (bound) {
 			print_auxdev(bdf, aux);
 			continue;

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -259,4 +260,29 @@ int doe_aux_drv(const char *what, const char *name)
 
 	snprintf(path, sizeof(path), DOE_DRV "/%s", what);
 	return doe_sysfs_write(path, name);
+}
+
+int doe_aux_find(const char *bdf, unsigned int offset, char *name, size_t len)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300], val[32];
+	struct dirent *de;
+	int rc = -ENOENT;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", bdf);
+	d = opendir(dir);
+	if (!d)
+		return -ENOENT;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "pci_doe.doe.", 12))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/cap_offset", dir, de->d_name);
+		if (!doe_sysfs_read(path, val, sizeof(val)) &&
+		    strtoul(val, NULL, 0) == offset) {
+			snprintf(name, len, "%s", de->d_name);
+			rc = 0;
+		}
+	}
+	closedir(d);
+	return rc;
 }

@@ -77,6 +77,12 @@ int doe_sysfs_write(const char *path, const char *val);
 /* Is the generic DOE driver bound to auxiliary device @name? */
 int doe_aux_bound(const char *name);
 
+/*
+ * The auxiliary device of the DOE Capability at @offset of PCI function
+ * @bdf, into @name; 0, or -ENOENT if it has none.
+ */
+int doe_aux_find(const char *bdf, unsigned int offset, char *name, size_t len);
+
 /* Unbind ("unbind") or bind ("bind") the generic driver; 0 or -errno */
 int doe_aux_drv(const char *what, const char *name);
 

@@ -26,29 +26,6 @@ struct found {
 	int n;
 };
 
-/* The auxiliary device of a DOE Capability, from its cap_offset */
-static void find_aux(struct doe_cap *c, char *aux, size_t len)
-{
-	char dir[PATH_MAX], path[PATH_MAX + 300], val[32];
-	struct dirent *de;
-	DIR *d;
-
-	aux[0] = 0;
-	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", c->bdf);
-	d = opendir(dir);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "pci_doe.doe.", 12))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/cap_offset", dir, de->d_name);
-		if (!doe_sysfs_read(path, val, sizeof(val)) &&
-		    strtoul(val, NULL, 0) == c->offset)
-			snprintf(aux, len, "%s", de->d_name);
-	}
-	closedir(d);
-}
-
 static void find_all(struct found *f)
 {
 	struct dirent *de;
@@ -82,7 +59,9 @@ FIXTURE_SETUP(doe)
 	find_all(&self->f);
 	ASSERT_GT(self->f.n, 0) TH_LOG("no DOE Capability in any PCI device");
 	for (i = 0; i < self->f.n; i++) {
-		find_aux(&self->f.caps[i], self->f.aux[i], sizeof(self->f.aux[i]));
+		if (doe_aux_find(self->f.caps[i].bdf, self->f.caps[i].offset,
+				 self->f.aux[i], sizeof(self->f.aux[i])))
+			self->f.aux[i][0] = 0;
 		if (self->f.aux[i][0] && doe_aux_bound(self->f.aux[i]))
 			ASSERT_EQ(doe_aux_drv("unbind", self->f.aux[i]), 0);
 	}
