@@ -31,11 +31,7 @@ run() {	# run NAME FROM TO
 	local name=$1 log=$out/$1.log failed
 	"$LAB_TOP/lab/scripts/tree.sh"
 	mutate "$@"
-	(cd "$src" && python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
-		--kunitconfig=drivers/pci/.kunitconfig \
-		--build_dir="$BUILD/kunit/drivers_pci" --jobs=2 --timeout=1200 \
-		--raw_output=all --make_options "CC=ccache gcc" \
-		--make_options KBUILD_BUILD_TIMESTAMP=lab) >"$log" 2>&1
+	"$LAB_TOP/lab/scripts/kunit.sh" "$src" "$log" 2>/dev/null
 	failed=$(sed -n 's/^ *not ok [0-9]* \([a-z0-9_]*\).*/\1/p' "$log" | grep -vx pci_doe | tr '\n' ' ')
 	if grep -q 'Kernel panic\|crashed' "$log"; then
 		failed+="(kernel crashed) "
