@@ -57,6 +57,9 @@
 #include "doe.h"
 #include "pci.h"
 
+#define CREATE_TRACE_POINTS
+#include <trace/events/pci_doe.h>
+
 /* PCIe r6.2 sec 6.30.2: Data Object Ready, Abort and Busy: 1 second */
 #define PCI_DOE_TIMEOUT		HZ
 /* PCIe r6.2 sec 6.30.1: a Length of 0 means 2^18 dwords */
@@ -72,6 +75,9 @@
 #define PCI_DOE_PROBE_WAIT	(10 * HZ)
 
 #define PCI_DOE_AUX_MODNAME	"pci_doe"
+
+/* @active_prot when no exchange runs: Vendor ID ffff, Data Object Type ff */
+#define PCI_DOE_NO_PROT		0x00ffffff
 
 enum pci_doe_state {
 	PCI_DOE_UNBOUND,	/* no generic driver: not the kernel's */
@@ -105,6 +111,10 @@ enum pci_doe_state {
  *	  when @work is idle.
  * @wq: Woken by the DOE interrupt, by state changes and by cancellation
  * @irq_events: Count of DOE interrupts handled
+ * @active_prot: Protocol (type << 16 | vid) of the exchange in flight, or
+ *		 PCI_DOE_NO_PROT.  Written and read by the one thread running
+ *		 exchanges (see @work); read with READ_ONCE() by the DOE
+ *		 interrupt handler.
  * @prots: Protocols found by Discovery, (type << 16 | vid) each
  * @nr_prots: Number of entries in @prots
  * @claims: Protocols kernel users claimed (struct pci_doe_claim)
@@ -130,6 +140,7 @@ struct pci_doe_dev {
 	struct work_struct work;
 	wait_queue_head_t wq;
 	atomic_t irq_events;
+	u32 active_prot;
 
 	u32 *prots;
 	unsigned int nr_prots;
@@ -161,6 +172,16 @@ static struct pci_doe_dev *to_pci_doe_dev(struct device *dev)
 static u32 pci_doe_prot(u16 vid, u8 type)
 {
 	return (u32)type << 16 | vid;
+}
+
+static u16 pci_doe_prot_vid(u32 prot)
+{
+	return prot & 0xffff;
+}
+
+static u8 pci_doe_prot_type(u32 prot)
+{
+	return prot >> 16;
 }
 
 /* Discovery (PCIe r6.2 sec 6.30.1.1) is always served and never claimed */
@@ -249,16 +270,20 @@ static int pci_doe_wait(struct pci_doe_dev *doe, u32 mask,
  */
 static int pci_doe_abort(struct pci_doe_dev *doe, const char *reason)
 {
-	u32 status;
+	u32 prot = doe->active_prot, status;
+	u16 vid = pci_doe_prot_vid(prot);
+	u8 type = pci_doe_prot_type(prot);
 	int rc;
 
-	dev_dbg_ratelimited(&doe->pdev->dev, "[%x] Abort: %s\n", doe->doe_cap,
-			    reason);
+	dev_dbg_ratelimited(&doe->pdev->dev, "[%x] Abort (%04x:%02x): %s\n",
+			    doe->doe_cap, vid, type, reason);
+	trace_pci_doe_abort(doe->pdev, doe->doe_cap, prot, reason);
 	pci_doe_write_ctrl(doe, PCI_DOE_CTRL_ABORT);
 	rc = pci_doe_wait(doe, PCI_DOE_STATUS_BUSY | PCI_DOE_STATUS_ERROR |
 			  PCI_DOE_STATUS_DATA_OBJECT_READY, PCI_DOE_WAIT_ABORT,
 			  &status);
 	if (rc == -ETIMEDOUT) {
+		trace_pci_doe_timeout(doe->pdev, doe->doe_cap, prot, "Abort");
 		dev_err_ratelimited(&doe->pdev->dev,
 				    "[%x] DOE Abort did not complete (status %#010x); DOE Capability disabled\n",
 				    doe->doe_cap, status);
@@ -290,6 +315,8 @@ static int pci_doe_send_req(struct pci_doe_dev *doe,
 	 */
 	rc = pci_doe_wait(doe, PCI_DOE_STATUS_BUSY, PCI_DOE_WAIT_CLEAR, &status);
 	if (rc == -ETIMEDOUT) {
+		trace_pci_doe_timeout(pdev, doe->doe_cap, doe->active_prot,
+				      "Busy clear");
 		dev_err_ratelimited(&pdev->dev, "[%x] DOE Busy for 1 s\n", doe->doe_cap);
 		return -EBUSY;
 	}
@@ -333,6 +360,7 @@ static int pci_doe_send_req(struct pci_doe_dev *doe,
 	}
 
 	pci_doe_write_ctrl(doe, PCI_DOE_CTRL_GO);
+	trace_pci_doe_request(pdev, doe->doe_cap, doe->active_prot, len);
 	return 0;
 }
 
@@ -422,11 +450,11 @@ static int pci_doe_recv_resp(struct pci_doe_dev *doe, struct pci_doe_task *task)
 				    doe->doe_cap, status);
 		return -EIO;
 	}
+	trace_pci_doe_response(pdev, doe->doe_cap, doe->active_prot, len);
 	return min((len - PCI_DOE_HDR_DW) * sizeof(u32), task->response_pl_sz);
 }
 
-/* Run one exchange; called by the work item or by probe, never both. */
-static int pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task)
+static int __pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task)
 {
 	u32 status;
 	int rc;
@@ -438,6 +466,8 @@ static int pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task)
 	rc = pci_doe_wait(doe, PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR,
 			  PCI_DOE_WAIT_ANY_SET, &status);
 	if (rc == -ETIMEDOUT) {
+		trace_pci_doe_timeout(doe->pdev, doe->doe_cap, doe->active_prot,
+				      "Data Object Ready");
 		dev_dbg_ratelimited(&doe->pdev->dev, "[%x] no Data Object Ready within 1 s\n",
 				    doe->doe_cap);
 		return pci_doe_abort(doe, "timeout") ?: -ETIMEDOUT;
@@ -456,6 +486,17 @@ static int pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task)
 	rc = pci_doe_recv_resp(doe, task);
 	if (rc == -EIO)
 		return pci_doe_abort(doe, "malformed response") ?: -EIO;
+	return rc;
+}
+
+/* Run one exchange; called by the work item or by probe, never both. */
+static int pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task)
+{
+	int rc;
+
+	WRITE_ONCE(doe->active_prot, pci_doe_prot(task->vid, task->type));
+	rc = __pci_doe_exchange(doe, task);
+	WRITE_ONCE(doe->active_prot, PCI_DOE_NO_PROT);
 	return rc;
 }
 
@@ -484,6 +525,9 @@ static void pci_doe_work(struct work_struct *work)
 			task->rv = -EIO;
 		else
 			task->rv = pci_doe_exchange(doe, task);
+		trace_pci_doe_complete(doe->pdev, doe->doe_cap,
+				       pci_doe_prot(task->vid, task->type),
+				       task->rv);
 		/* The task belongs to its submitter from here on */
 		task->complete(task);
 	}
@@ -541,9 +585,14 @@ int pci_doe_submit_task(struct pci_doe_dev *doe, struct pci_doe_task *task)
 	else
 		list_add_tail(&task->node, &doe->tasks);
 	spin_unlock_irqrestore(&doe->lock, flags);
-	if (!rc)
-		queue_work(system_unbound_wq, &doe->work);
-	return rc;
+	if (rc)
+		return rc;
+
+	trace_pci_doe_submit(doe->pdev, doe->doe_cap,
+			     pci_doe_prot(task->vid, task->type),
+			     task->request_pl_sz);
+	queue_work(system_unbound_wq, &doe->work);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(pci_doe_submit_task);
 
@@ -644,7 +693,8 @@ static int pci_doe_match_child(struct device *dev, void *data)
 				  PCI_DOE_PROBE_WAIT);
 	if (!left)
 		return 0;
-	if (!pci_doe_supports_prot(doe, m->prot & 0xffff, m->prot >> 16))
+	if (!pci_doe_supports_prot(doe, pci_doe_prot_vid(m->prot),
+				   pci_doe_prot_type(m->prot)))
 		return 0;
 	m->found = doe;
 	get_device(dev);
@@ -811,6 +861,7 @@ static int pci_doe_add_dev(struct pci_dev *pdev, u16 doe_cap, u32 cap_reg,
 	INIT_WORK(&doe->work, pci_doe_work);
 	init_waitqueue_head(&doe->wq);
 	doe->state = PCI_DOE_UNBOUND;
+	doe->active_prot = PCI_DOE_NO_PROT;
 
 	/*
 	 * PCIe r6.2 sec 6.30.3: the DOE interrupt is the MSI or MSI-X
@@ -994,6 +1045,8 @@ static irqreturn_t pci_doe_irq(int irq, void *data)
 	/* Shared vector: not ours unless DOE Interrupt Status is set */
 	if (PCI_POSSIBLE_ERROR(status) || !(status & PCI_DOE_STATUS_INT_STATUS))
 		return IRQ_NONE;
+	trace_pci_doe_irq(doe->pdev, doe->doe_cap, READ_ONCE(doe->active_prot),
+			  status);
 	/* RW1C (PCIe r6.2 sec 7.9.24.5) */
 	pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_STATUS,
 			       PCI_DOE_STATUS_INT_STATUS);
