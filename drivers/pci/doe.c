@@ -44,6 +44,7 @@
 #include <linux/jiffies.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/pci-doe.h>
 #include <linux/slab.h>
@@ -75,6 +76,14 @@
 #define PCI_DOE_PROBE_WAIT	(10 * HZ)
 
 #define PCI_DOE_AUX_MODNAME	"pci_doe"
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX	PCI_DOE_AUX_MODNAME "."
+
+/* Read at each bind of the generic driver; see Documentation/PCI/doe.rst */
+static bool pci_doe_poll;
+module_param_named(poll, pci_doe_poll, bool, 0644);
+MODULE_PARM_DESC(poll, "Poll DOE Status instead of using the DOE interrupt (applies at bind)");
 
 /* @active_prot when no exchange runs: Vendor ID ffff, Data Object Type ff */
 #define PCI_DOE_NO_PROT		0x00ffffff
@@ -1435,7 +1444,7 @@ static int pci_doe_probe(struct auxiliary_device *adev,
 		return -EBUSY;
 	}
 
-	if (doe->vec_irq) {
+	if (doe->vec_irq && !READ_ONCE(pci_doe_poll)) {
 		rc = request_irq(doe->vec_irq, pci_doe_irq, IRQF_SHARED,
 				 dev_name(&adev->dev), doe);
 		if (rc)
