@@ -12,12 +12,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/pci-doe.h>
 #include <linux/pci_regs.h>
 
 #include "doe_cfg.h"
 
 #define DOE_TIMEOUT_NS		1000000000LL	/* PCIe r6.2 sec 6.30.2: 1 s */
-#define DOE_MAX_LENGTH		(1 << 18)	/* Length 0 encodes 2^18 dwords */
+#define DOE_MAX_LENGTH		0x40000		/* Length 0 encodes 2^18 dwords */
 #define EXT_CAP_START		0x100
 #define EXT_CAP_END		0x1000
 
@@ -285,4 +287,58 @@ int doe_aux_find(const char *bdf, unsigned int offset, char *name, size_t len)
 	}
 	closedir(d);
 	return rc;
+}
+
+int doe_aux_find_bound(struct doe_aux *aux, int max)
+{
+	char path[PATH_MAX], real[PATH_MAX], val[32];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	d = opendir(DOE_AUX_DEVS);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		if (strncmp(de->d_name, "pci_doe.doe.", 12) || !doe_aux_bound(de->d_name))
+			continue;
+		snprintf(aux[n].name, sizeof(aux[n].name), "%s", de->d_name);
+		snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/cap_offset", de->d_name);
+		if (doe_sysfs_read(path, val, sizeof(val)))
+			continue;
+		aux[n].offset = strtoul(val, NULL, 0);
+		snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/..", de->d_name);
+		if (!realpath(path, real))
+			continue;
+		snprintf(aux[n].bdf, sizeof(aux[n].bdf), "%s", strrchr(real, '/') + 1);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int doe_dev_open(const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+int doe_xchg(int fd, uint16_t vid, uint8_t type, const void *req,
+	     uint32_t req_sz, void *rsp, uint32_t rsp_sz)
+{
+	struct pci_doe_exchange ex = {
+		.size = sizeof(ex),
+		.vid = vid,
+		.type = type,
+		.request = (uintptr_t)req,
+		.response = (uintptr_t)rsp,
+		.request_size = req_sz,
+		.response_size = rsp_sz,
+	};
+
+	if (ioctl(fd, PCI_DOE_IOC_EXCHANGE, &ex))
+		return -errno;
+	return ex.response_size;
 }

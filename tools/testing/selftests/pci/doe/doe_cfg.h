@@ -86,4 +86,24 @@ int doe_aux_find(const char *bdf, unsigned int offset, char *name, size_t len);
 /* Unbind ("unbind") or bind ("bind") the generic driver; 0 or -errno */
 int doe_aux_drv(const char *what, const char *name);
 
+/* A DOE auxiliary device, its PCI function and DOE Capability offset */
+struct doe_aux {
+	char name[256];		/* pci_doe.doe.<id> */
+	char bdf[32];		/* the PCI function */
+	unsigned int offset;
+};
+
+/* Every DOE auxiliary device bound to the generic driver; the number found */
+int doe_aux_find_bound(struct doe_aux *aux, int max);
+
+/* Open /dev/<name>, the device of PCI_DOE_IOC_EXCHANGE; fd or -1 (errno) */
+int doe_dev_open(const char *name);
+
+/*
+ * One exchange through PCI_DOE_IOC_EXCHANGE; the response payload bytes
+ * stored in @rsp, or -errno.
+ */
+int doe_xchg(int fd, uint16_t vid, uint8_t type, const void *req,
+	     uint32_t req_sz, void *rsp, uint32_t rsp_sz);
+
 #endif /* DOE_CFG_H */

@@ -27,68 +27,6 @@
 #define CXL_VID		0x1e98
 #define CXL_TABLE_ACCESS 0x02
 
-struct doe_aux {
-	char name[NAME_MAX + 1];	/* pci_doe.doe.<id> */
-	char bdf[32];			/* the PCI function */
-	unsigned int offset;
-};
-
-/* Every DOE auxiliary device bound to the generic driver */
-static int find_bound(struct doe_aux *aux, int max)
-{
-	char path[PATH_MAX], real[PATH_MAX], val[32];
-	struct dirent *de;
-	int n = 0;
-	DIR *d;
-
-	d = opendir(DOE_AUX_DEVS);
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) && n < max) {
-		if (strncmp(de->d_name, "pci_doe.doe.", 12) || !doe_aux_bound(de->d_name))
-			continue;
-		snprintf(aux[n].name, sizeof(aux[n].name), "%s", de->d_name);
-		snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/cap_offset", de->d_name);
-		if (doe_sysfs_read(path, val, sizeof(val)))
-			continue;
-		aux[n].offset = strtoul(val, NULL, 0);
-		snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/..", de->d_name);
-		if (!realpath(path, real))
-			continue;
-		snprintf(aux[n].bdf, sizeof(aux[n].bdf), "%s", strrchr(real, '/') + 1);
-		n++;
-	}
-	closedir(d);
-	return n;
-}
-
-static int open_doe(const char *name)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "/dev/%s", name);
-	return open(path, O_RDWR | O_CLOEXEC);
-}
-
-/* One exchange through the ioctl; returns the response bytes or -errno */
-static int xchg(int fd, uint16_t vid, uint8_t type, const void *req,
-		uint32_t req_sz, void *rsp, uint32_t rsp_sz)
-{
-	struct pci_doe_exchange ex = {
-		.size = sizeof(ex),
-		.vid = vid,
-		.type = type,
-		.request = (uintptr_t)req,
-		.response = (uintptr_t)rsp,
-		.request_size = req_sz,
-		.response_size = rsp_sz,
-	};
-
-	if (ioctl(fd, PCI_DOE_IOC_EXCHANGE, &ex))
-		return -errno;
-	return ex.response_size;
-}
-
 /* Discovery through the ioctl; returns the number of protocols or -errno */
 static int ioctl_discover(int fd, struct doe_protocol *prot, int max)
 {
@@ -98,7 +36,7 @@ static int ioctl_discover(int fd, struct doe_protocol *prot, int max)
 
 	do {
 		req = index;
-		rc = xchg(fd, 1, 0, &req, 4, &rsp, 4);
+		rc = doe_xchg(fd, 1, 0, &req, 4, &rsp, 4);
 		if (rc < 0)
 			return rc;
 		if (rc != 4)
@@ -129,9 +67,9 @@ FIXTURE(ioctl) {
 
 FIXTURE_SETUP(ioctl)
 {
-	self->n = find_bound(self->aux, MAX_DOE);
+	self->n = doe_aux_find_bound(self->aux, MAX_DOE);
 	ASSERT_GT(self->n, 0) TH_LOG("no DOE auxiliary device bound to pci_doe.generic");
-	self->fd = open_doe(self->aux[0].name);
+	self->fd = doe_dev_open(self->aux[0].name);
 	ASSERT_GE(self->fd, 0) TH_LOG("open /dev/%s: %s", self->aux[0].name,
 				      strerror(errno));
 }
@@ -152,7 +90,7 @@ TEST_F(ioctl, features_match_discovery)
 	DIR *d;
 
 	for (i = 0; i < self->n; i++) {
-		fd = open_doe(self->aux[i].name);
+		fd = doe_dev_open(self->aux[i].name);
 		ASSERT_GE(fd, 0);
 		n = ioctl_discover(fd, prot, 64);
 		close(fd);
@@ -242,14 +180,21 @@ TEST_F(ioctl, interrupt_count_rises)
 		before = irq_count(self->aux[i].name);
 		ASSERT_GE(before, 0) TH_LOG("%s (%s) not in /proc/interrupts",
 					    self->aux[i].name, mode);
-		fd = open_doe(self->aux[i].name);
+		fd = doe_dev_open(self->aux[i].name);
 		ASSERT_GE(fd, 0);
 		for (j = 0; j < 5; j++)
 			ASSERT_TRUE(discovery_ok(fd));
 		close(fd);
+		/*
+		 * QEMU sends the DOE interrupt only while DOE Interrupt
+		 * Status is clear, and sets Data Object Ready on Go: an
+		 * exchange may end before its interrupt is handled, and the
+		 * next one's then merges with it.  The 10 exchanges raise
+		 * at least one interrupt, not one each.
+		 */
 		after = irq_count(self->aux[i].name);
-		EXPECT_GE(after, before + 5) TH_LOG("%s %s: %ld -> %ld", self->aux[i].name,
-						    mode, before, after);
+		EXPECT_GT(after, before) TH_LOG("%s %s: %ld -> %ld", self->aux[i].name,
+						mode, before, after);
 	}
 	TH_LOG("%d of %d DOE Capabilities in interrupt mode", irq_mode, self->n);
 	EXPECT_GT(irq_mode, 0);
@@ -285,7 +230,7 @@ TEST_F(ioctl, unprivileged_eperm)
 		/* Keep the open file, lose root and CAP_SYS_ADMIN */
 		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
 			_exit(2);
-		_exit(xchg(self->fd, 1, 0, &req, 4, &rsp, 4) == -EPERM ? 0 : 1);
+		_exit(doe_xchg(self->fd, 1, 0, &req, 4, &rsp, 4) == -EPERM ? 0 : 1);
 	}
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
 	ASSERT_TRUE(WIFEXITED(status));
@@ -297,7 +242,7 @@ TEST_F(ioctl, unknown_protocol_eopnotsupp)
 {
 	uint32_t req = 0, rsp;
 
-	EXPECT_EQ(xchg(self->fd, 0x1234, 0x77, &req, 4, &rsp, 4), -EOPNOTSUPP);
+	EXPECT_EQ(doe_xchg(self->fd, 0x1234, 0x77, &req, 4, &rsp, 4), -EOPNOTSUPP);
 	EXPECT_TRUE(discovery_ok(self->fd));
 }
 
@@ -305,7 +250,7 @@ TEST_F(ioctl, zero_response_size_einval)
 {
 	uint32_t req = 0, rsp;
 
-	EXPECT_EQ(xchg(self->fd, 1, 0, &req, 4, &rsp, 0), -EINVAL);
+	EXPECT_EQ(doe_xchg(self->fd, 1, 0, &req, 4, &rsp, 0), -EINVAL);
 	EXPECT_TRUE(discovery_ok(self->fd));
 }
 
@@ -315,7 +260,7 @@ TEST_F(ioctl, zero_request_size_is_an_exchange)
 	uint32_t rsp;
 
 	/* QEMU and the spec drop a Discovery without its index: timeout */
-	EXPECT_EQ(xchg(self->fd, 1, 0, NULL, 0, &rsp, 4), -ETIMEDOUT);
+	EXPECT_EQ(doe_xchg(self->fd, 1, 0, NULL, 0, &rsp, 4), -ETIMEDOUT);
 	EXPECT_TRUE(discovery_ok(self->fd));
 }
 
@@ -340,7 +285,7 @@ TEST_F(ioctl, object_too_big_e2big)
 	void *req = calloc(1, PCI_DOE_IOC_MAX_PAYLOAD);
 
 	ASSERT_NE(req, NULL);
-	EXPECT_EQ(xchg(self->fd, 1, 0, req, PCI_DOE_IOC_MAX_PAYLOAD, &rsp, 4), -E2BIG);
+	EXPECT_EQ(doe_xchg(self->fd, 1, 0, req, PCI_DOE_IOC_MAX_PAYLOAD, &rsp, 4), -E2BIG);
 	free(req);
 	EXPECT_TRUE(discovery_ok(self->fd));
 }
@@ -353,7 +298,7 @@ TEST_F(ioctl, unaligned_sizes)
 
 	for (sz = 1; sz <= 3; sz++) {
 		memset(rsp, 0xee, sizeof(rsp));
-		EXPECT_EQ(xchg(self->fd, 1, 0, req, sz, rsp, 3), 3);
+		EXPECT_EQ(doe_xchg(self->fd, 1, 0, req, sz, rsp, 3), 3);
 		/* Discovery index 0: Vendor ID 0001h, type 00h */
 		EXPECT_EQ(rsp[0], 1);
 		EXPECT_EQ(rsp[1], 0);
@@ -407,7 +352,7 @@ TEST_F(ioctl, short_buffer_truncates)
 	uint32_t req = 0;
 	uint8_t rsp[2];
 
-	EXPECT_EQ(xchg(self->fd, 1, 0, &req, 4, rsp, 2), 2);
+	EXPECT_EQ(doe_xchg(self->fd, 1, 0, &req, 4, rsp, 2), 2);
 	EXPECT_EQ(rsp[0], 1);
 	EXPECT_TRUE(discovery_ok(self->fd));
 }
@@ -422,7 +367,7 @@ static int ioctl_cdat(int fd, uint8_t *buf, size_t max)
 
 	do {
 		req = handle << 16;	/* read entry, table type 0 (CDAT) */
-		rc = xchg(fd, CXL_VID, CXL_TABLE_ACCESS, &req, 4, rsp, sizeof(rsp));
+		rc = doe_xchg(fd, CXL_VID, CXL_TABLE_ACCESS, &req, 4, rsp, sizeof(rsp));
 		if (rc < 4)
 			return rc < 0 ? rc : -EIO;
 		n = rc - 4;
@@ -476,7 +421,7 @@ TEST_F(ioctl, cdat_matches_kernel)
 	unsigned int sum;
 
 	for (i = 0; i < self->n; i++) {
-		fd = open_doe(self->aux[i].name);
+		fd = doe_dev_open(self->aux[i].name);
 		ASSERT_GE(fd, 0);
 		n = ioctl_discover(fd, prot, 64);
 		for (j = 0; j < n; j++)
@@ -528,7 +473,7 @@ TEST_F(ioctl, handoff_and_back)
 	EXPECT_FALSE(doe_aux_bound(a->name));
 	snprintf(dev, sizeof(dev), "/dev/%s", a->name);
 	EXPECT_NE(access(dev, F_OK), 0);
-	EXPECT_EQ(xchg(self->fd, 1, 0, &req, 4, &rsp, 4), -ENODEV);
+	EXPECT_EQ(doe_xchg(self->fd, 1, 0, &req, 4, &rsp, 4), -ENODEV);
 
 	n = doe_cfg_find_caps(a->bdf, caps, DOE_MAX_CAPS);
 	for (i = 0; i < n; i++)
@@ -548,8 +493,8 @@ TEST_F(ioctl, handoff_and_back)
 
 	ASSERT_EQ(doe_aux_drv("bind", a->name), 0);
 	EXPECT_TRUE(doe_aux_bound(a->name));
-	EXPECT_EQ(xchg(self->fd, 1, 0, &req, 4, &rsp, 4), -ENODEV);	/* stale file */
-	fd2 = open_doe(a->name);
+	EXPECT_EQ(doe_xchg(self->fd, 1, 0, &req, 4, &rsp, 4), -ENODEV);	/* stale file */
+	fd2 = doe_dev_open(a->name);
 	ASSERT_GE(fd2, 0);
 	EXPECT_TRUE(discovery_ok(fd2));
 	close(fd2);
@@ -557,7 +502,7 @@ TEST_F(ioctl, handoff_and_back)
 
 struct hammer {
 	const char *name;
-	volatile int stop;
+	int stop;		/* __atomic_*(), set by the main thread */
 	long ok, enodev, gone, other;
 	int last_other;
 };
@@ -568,9 +513,9 @@ static void *hammer_fn(void *arg)
 	uint32_t req, rsp;
 	int fd = -1, rc;
 
-	while (!h->stop) {
+	while (!__atomic_load_n(&h->stop, __ATOMIC_RELAXED)) {
 		if (fd < 0) {
-			fd = open_doe(h->name);
+			fd = doe_dev_open(h->name);
 			if (fd < 0) {
 				h->gone++;
 				usleep(200);
@@ -578,7 +523,7 @@ static void *hammer_fn(void *arg)
 			}
 		}
 		req = 0;
-		rc = xchg(fd, 1, 0, &req, 4, &rsp, 4);
+		rc = doe_xchg(fd, 1, 0, &req, 4, &rsp, 4);
 		if (rc == 4) {
 			h->ok++;
 		} else if (rc == -ENODEV) {
@@ -608,14 +553,14 @@ TEST_F(ioctl, unbind_bind_stress)
 		ASSERT_EQ(doe_aux_drv("bind", h.name), 0);
 	}
 	usleep(100000);
-	h.stop = 1;
+	__atomic_store_n(&h.stop, 1, __ATOMIC_RELAXED);
 	pthread_join(t, NULL);
 	TH_LOG("%ld ok, %ld ENODEV, %ld opens of a missing node", h.ok, h.enodev, h.gone);
 	EXPECT_EQ(h.other, 0) TH_LOG("unexpected result %d", h.last_other);
 	EXPECT_GT(h.ok, 0);
 	EXPECT_TRUE(doe_aux_bound(h.name));
 	close(self->fd);
-	self->fd = open_doe(h.name);
+	self->fd = doe_dev_open(h.name);
 	ASSERT_GE(self->fd, 0);
 	EXPECT_TRUE(discovery_ok(self->fd));
 }
