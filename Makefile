@@ -13,10 +13,10 @@ SRC   := $(BUILD)/src
 OBJ   := $(BUILD)/obj/test
 FRAGS := lab/kernel.config lab/debug.config tools/testing/selftests/pci/doe/config
 KMAKE := $(MAKE) -s -C $(SRC) O=$(OBJ) ARCH=x86_64 CC="ccache gcc" \
-	 KBUILD_BUILD_TIMESTAMP=lab KBUILD_BUILD_USER=lab KBUILD_BUILD_HOST=lab -j2
+	 KBUILD_BUILD_TIMESTAMP=@0 KBUILD_BUILD_USER=lab KBUILD_BUILD_HOST=lab -j2
 export BUILD
 
-.PHONY: all base tree config kernel initramfs run check mutants clean distclean
+.PHONY: all base tree config kernel initramfs run check mutants series bench clean distclean
 
 all: run
 
@@ -45,6 +45,17 @@ run: initramfs
 # ends in the "N passed, N failed" line.
 check:
 	@lab/scripts/check.sh $(OBJ)/arch/x86/boot/bzImage $(BUILD)/initramfs.cpio
+
+# The patch series, as git format-patch output with a cover letter, in
+# build/series/out.  SERIES_IDENT="Name <email>" signs it off (default: the
+# git user of this repository).
+series: tree
+	@lab/scripts/series.sh
+
+# The base kernel's DOE against the series, side by side on the same QEMU;
+# the table goes to build/bench/table.txt
+bench: tree
+	@lab/scripts/bench.sh
 
 # Break doe.c on purpose and show which KUnit cases catch each mutant
 mutants: tree

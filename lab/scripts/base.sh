@@ -11,7 +11,9 @@ set -euo pipefail
 # Host tools for building the kernel and the guest.
 HOST_PKGS=(gcc make bc flex bison libelf-dev libssl-dev cpio xz-utils patch
 	   rsync ccache sparse python3 busybox-static pciutils qemu-system-x86
-	   ipxe-qemu qemu-system-data kmod)
+	   ipxe-qemu qemu-system-data kmod git
+	   # the gates of the patch series (lab/scripts/gates.sh)
+	   coccinelle ocaml-nox python3-ply python3-sphinx)
 
 apt_install "${HOST_PKGS[@]}"
 

@@ -11,13 +11,14 @@ kernel=$1 initrd=$2
 pass=0 failed=0
 failures=()
 mkdir -p "$LOGS"
+: >"$LOGS/check-results.txt"
 
 result() {	# result NAME OK [DETAIL]
 	if [ "$2" = 0 ]; then
-		echo "PASS $1"
+		echo "PASS $1" | tee -a "$LOGS/check-results.txt"
 		pass=$((pass + 1))
 	else
-		echo "FAIL $1${3:+: $3}"
+		echo "FAIL $1${3:+: $3}" | tee -a "$LOGS/check-results.txt"
 		failed=$((failed + 1))
 		failures+=("$1")
 	fi
@@ -69,6 +70,14 @@ tap_results() {	# tap_results SETUP RESULTS_LOG
 
 finish() {
 	[ $failed -eq 0 ] || echo "lab: failed: ${failures[*]}"
+	# The cover letter of the series quotes this run's results
+	{
+		echo "$pass passed, $failed failed (make check)"
+		awk '{ split($2, p, "/"); n[p[1] " " $1]++ }
+		     END { for (k in n) print "  " k ": " n[k] }' "$LOGS/check-results.txt" | sort
+	} >"$LOGS/check-summary.txt" 2>/dev/null
+	[ -d "$BUILD/series/repo" ] &&
+		"$LAB_TOP/lab/scripts/series.sh" --cover-only >/dev/null 2>&1
 	echo "$pass passed, $failed failed"
 	[ $failed -eq 0 ]
 	exit
@@ -119,6 +128,12 @@ run_test "build" make -C "$LAB_TOP" initramfs
 echo "lab: host-side tests of the lab"
 for t in "$LAB_TOP"/lab/tests/host-*.sh; do
 	run_test "lab/$(basename "$t" .sh)" "$t" "$kernel" "$initrd"
+done
+
+echo "lab: the patch series (make series) and its gates"
+run_test "series/format-patch" "$LAB_TOP/lab/scripts/series.sh"
+for g in am bisect checkpatch sparse w1 htmldocs coccicheck; do
+	run_test "series/$g" "$LAB_TOP/lab/scripts/gates.sh" "$g"
 done
 
 echo "lab: KUnit (kunit.py, x86_64 under QEMU; log: $LOGS/kunit.log)"

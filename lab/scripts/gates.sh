@@ -1,0 +1,196 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# gates.sh GATE: one gate on the output of series.sh (build/series/out).
+#
+#   am          every patch applies with "git am" to the pristine base
+#   bisect      the tree at the base and at every patch builds
+#   checkpatch  checkpatch.pl --strict: 0 errors, 0 warnings, 0 checks
+#   sparse      "make C=2" on the touched C files: no warning the base lacks
+#   w1          "make W=1" on the touched C files: no warning the base lacks
+#   coccicheck  "make coccicheck MODE=report M=drivers/pci": nothing new
+#   htmldocs    "make htmldocs SPHINXDIRS=PCI" builds PCI/doe.html, and
+#               shows no warning the base lacks
+#
+# "am" makes the clone the other gates build in; run it first.  "sparse"
+# builds and scans for both sparse and W=1; run it before "w1".  The
+# comparison gates drop line and column numbers, so a moved warning of the
+# base is not new.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+top=$BUILD/series
+out=$top/out
+am=$top/am
+obj=$BUILD/obj/gate
+gate=$1
+export GIT_COMMITTER_NAME=lab GIT_COMMITTER_EMAIL=lab@localhost
+# checkpatch runs scripts/spdxcheck.py, which needs Debian's python3-ply
+export PATH=/usr/bin:$PATH
+# KMAKE_V prints Kbuild's one-line commands (CC, CHECK); KMAKE is silent
+KMAKE_V=(make -C "$am" O="$obj" ARCH=x86_64 CC="ccache gcc" -j2
+	 KBUILD_BUILD_TIMESTAMP=@0 KBUILD_BUILD_USER=lab KBUILD_BUILD_HOST=lab)
+KMAKE=("${KMAKE_V[@]}" -s)
+
+patches() {
+	ls "$out"/*.patch | grep -v -- '-0000-cover-letter.patch$'
+}
+
+at() {	# at REV: check out REV in the am clone
+	git -C "$am" checkout -q -f "$1"
+}
+
+# The touched C files that this config builds, as objects: at REV
+objects() {
+	local f
+	for f in $(git -C "$am" diff --name-only base series-am -- '*.c'); do
+		[ -f "$am/$f" ] && [ -f "$obj/${f%.c}.o" ] && echo "${f%.c}.o"
+	done
+	return 0
+}
+
+# Warnings and errors, without line numbers, wherever they point: only the
+# touched files are compiled, and a warning may point into a header such
+# as include/trace/trace_events.h
+findings() {	# findings LOG
+	sed "s@$am/@@g" "$1" | grep -E "^[^ :]+:[0-9]+(:[0-9]+)?: (warning|error)" |
+		sed -E 's/^([^:]+):[0-9]+(:[0-9]+)?:/\1:/' | sort -u || true
+}
+
+configure() {	# the lab config plus the KUnit test, at the series head
+	at series-am
+	# build_at changes .config for each commit: never reuse it as cached
+	rm -f "$obj/.config.lab"
+	"$LAB_TOP/lab/scripts/config.sh" "$am" "$obj" "$LAB_TOP/lab/kernel.config" \
+		"$LAB_TOP/tools/testing/selftests/pci/doe/config" "$LAB_TOP/lab/gate.config"
+	cp "$obj/.config" "$top/gate.config"
+}
+
+build_at() {	# build_at REV: olddefconfig from the gate config, then vmlinux
+	at "$1"
+	cp "$top/gate.config" "$obj/.config"
+	"${KMAKE[@]}" olddefconfig >/dev/null
+	"${KMAKE[@]}" vmlinux >"$obj/build-$1.log" 2>&1 ||
+		{ grep -E 'error|Error' "$obj/build-$1.log" | head -n 20; return 1; }
+}
+
+# Sparse and W=1 findings at the base and at the head, on the objects
+# of the touched C files (the base has no doe_kunit.c, for one).  Kbuild's
+# "CHECK" and "CC" lines prove that sparse and the W=1 compiler ran on
+# every one of them.
+scan() {
+	local rev objs
+	for rev in base series-am; do
+		build_at "$rev"
+		objs=$(objects)
+		# shellcheck disable=SC2086
+		"${KMAKE_V[@]}" C=2 $objs >"$top/sparse-$rev.log" 2>&1 || true
+		# shellcheck disable=SC2086
+		"${KMAKE_V[@]}" W=1 $objs >"$top/w1-$rev.log" 2>&1 || true
+		ran "$top/sparse-$rev.log" CHECK "$objs"
+		ran "$top/w1-$rev.log" CC "$objs"
+		findings "$top/sparse-$rev.log" >"$top/sparse-$rev.txt"
+		findings "$top/w1-$rev.log" >"$top/w1-$rev.txt"
+	done
+}
+
+ran() {	# ran LOG TOOL OBJECTS: every object has its Kbuild TOOL line
+	local o
+	for o in $3; do
+		sed "s@$am/@@g" "$1" | grep -Eq "^  $2 +${o%.o}[.][co]\$" ||
+			die "$(basename "$1"): no $2 of $o; see $1"
+	done
+}
+
+compare() {	# compare sparse|w1: fail on a finding only the head has
+	local what=$1
+	echo "$what: $(wc -l <"$top/$what-base.txt") findings at base, $(wc -l <"$top/$what-series-am.txt") with the series, on: $(objects | paste -sd' ')"
+	if comm -13 "$top/$what-base.txt" "$top/$what-series-am.txt" | grep .; then
+		echo "$what: the lines above are new"
+		return 1
+	fi
+}
+
+case $gate in
+am)
+	[ -d "$out" ] || die "no series; run lab/scripts/series.sh"
+	rm -rf "$am"
+	git clone -q --no-checkout -b base "$top/repo" "$am"
+	at base
+	[ -z "$(git -C "$am" status --porcelain)" ] || die "base checkout is not clean"
+	git -C "$am" checkout -q -b series-am
+	# shellcheck disable=SC2046
+	git -C "$am" am -q $(patches)
+	echo "applied $(patches | wc -l) patches"
+	git -C "$am" diff --quiet origin/series series-am ||
+		die "the applied series differs from the series branch"
+	;;
+bisect)
+	configure
+	for rev in base $(git -C "$am" rev-list --reverse base..series-am); do
+		build_at "$rev" || die "does not build at $(git -C "$am" log -1 --format='%h %s' "$rev")"
+		echo "builds: $(git -C "$am" log -1 --format='%h %s' "$rev")"
+	done
+	;;
+checkpatch)
+	at series-am
+	rc=0
+	for p in $(patches); do
+		res=$("$am/scripts/checkpatch.pl" --strict --no-tree "$p" 2>&1 | grep '^total:' || true)
+		echo "$(basename "$p"): $res"
+		case $res in
+		"total: 0 errors, 0 warnings, 0 checks,"*) ;;
+		*) "$am/scripts/checkpatch.pl" --strict --no-tree "$p" 2>&1 | head -n 40; rc=1 ;;
+		esac
+	done
+	exit $rc
+	;;
+sparse)
+	configure
+	scan
+	compare sparse
+	;;
+w1)
+	[ -f "$top/w1-series-am.txt" ] || die "no W=1 scan; run the sparse gate first"
+	compare w1
+	;;
+coccicheck)
+	command -v spatch >/dev/null || die "spatch missing (Debian coccinelle)"
+	rc=0
+	for rev in base series-am; do
+		at "$rev"
+		make -s -C "$am" coccicheck MODE=report M=drivers/pci J=2 \
+			>"$top/cocci-$rev.log" 2>&1 || rc=1
+		grep -E '^[a-z].*:[0-9]+:[0-9]+-[0-9]+: ' "$top/cocci-$rev.log" |
+			sed -E 's/:[0-9]+:[0-9]+-[0-9]+:/:/' | sort -u >"$top/cocci-$rev.txt" || true
+	done
+	[ $rc = 0 ] || { tail -n 20 "$top/cocci-series-am.log"; die "coccicheck failed to run"; }
+	echo "coccicheck: $(wc -l <"$top/cocci-base.txt") reports at base, $(wc -l <"$top/cocci-series-am.txt") with the series"
+	if comm -13 "$top/cocci-base.txt" "$top/cocci-series-am.txt" | grep .; then
+		echo "coccicheck: the lines above are new"
+		exit 1
+	fi
+	;;
+htmldocs)
+	command -v sphinx-build >/dev/null || die "sphinx-build missing (Debian python3-sphinx)"
+	rc=0
+	for rev in base series-am; do
+		at "$rev"
+		rm -rf "$top/docs-$rev"
+		make -s -C "$am" O="$top/docs-$rev" SPHINXDIRS=PCI htmldocs \
+			>"$top/docs-$rev.log" 2>&1 || rc=1
+		grep -E 'WARNING|ERROR|warning:|error:' "$top/docs-$rev.log" |
+			sed -E -e "s@$am/@@g" -e 's/:[0-9]+:/:/g' | sort -u >"$top/docs-$rev.txt" || true
+	done
+	[ $rc = 0 ] || { tail -n 20 "$top/docs-series-am.log"; die "htmldocs failed"; }
+	[ -f "$top/docs-series-am/Documentation/output/PCI/doe.html" ] || die "no PCI/doe.html"
+	echo "htmldocs: $(wc -l <"$top/docs-base.txt") warnings at base, $(wc -l <"$top/docs-series-am.txt") with the series; PCI/doe.html built"
+	if comm -13 "$top/docs-base.txt" "$top/docs-series-am.txt" | grep .; then
+		echo "htmldocs: the lines above are new"
+		exit 1
+	fi
+	;;
+*)
+	die "unknown gate $gate"
+	;;
+esac
