@@ -22,7 +22,8 @@
  *
  * Exchanges on one DOE Capability are serialized in submission order by a
  * single work item of that Capability; different Capabilities run in
- * parallel.
+ * parallel.  pci_doe() on an idle Capability runs its exchange in the
+ * caller's thread instead, under the same lock as the work item.
  *
  * Why a device per DOE Capability and not per protocol: a DOE Capability
  * runs one exchange at a time for all its protocols, and Abort resets all
@@ -45,6 +46,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/pci-doe.h>
 #include <linux/slab.h>
@@ -114,16 +116,21 @@ enum pci_doe_state {
  * @cancel: Set on unbind: the task in flight and the queued ones fail with
  *	    -ENODEV
  * @tasks: Queued tasks, oldest first
- * @work: Runs the queued tasks one after another.  A work item never runs
- *	  concurrently with itself, so the register block is accessed by one
- *	  thread at a time: @work while the driver is bound, probe and remove
- *	  when @work is idle.
+ * @work: Runs the queued tasks one after another, each under
+ *	  @exchange_lock
+ * @exchange_lock: Held by whoever runs an exchange while the driver is
+ *		   bound: @work for each queued task, or pci_doe() running
+ *		   its own task in the caller's thread when nothing is queued.
+ *		   So the register block is accessed by one thread at a time:
+ *		   the holder of @exchange_lock while bound, probe before any
+ *		   task is accepted, remove once @work and the holder are done.
+ *		   Taken outside @lock, never inside it.
  * @wq: Woken by the DOE interrupt, by state changes and by cancellation
  * @irq_events: Count of DOE interrupts handled
  * @active_prot: Protocol (type << 16 | vid) of the exchange in flight, or
  *		 PCI_DOE_NO_PROT.  Written and read by the one thread running
- *		 exchanges (see @work); read with READ_ONCE() by the DOE
- *		 interrupt handler.
+ *		 exchanges (see @exchange_lock); read with READ_ONCE() by the
+ *		 DOE interrupt handler.
  * @prots: Protocols found by Discovery, (type << 16 | vid) each
  * @nr_prots: Number of entries in @prots
  * @claims: Protocols kernel users claimed (struct pci_doe_claim)
@@ -147,6 +154,7 @@ struct pci_doe_dev {
 	bool cancel;
 	struct list_head tasks;
 	struct work_struct work;
+	struct mutex exchange_lock;	/* see @exchange_lock above */
 	wait_queue_head_t wq;
 	atomic_t irq_events;
 	u32 active_prot;
@@ -498,7 +506,7 @@ static int __pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task
 	return rc;
 }
 
-/* Run one exchange; called by the work item or by probe, never both. */
+/* Run one exchange: by the holder of exchange_lock, or by probe (Discovery) */
 static int pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task)
 {
 	int rc;
@@ -517,16 +525,24 @@ static void pci_doe_work(struct work_struct *work)
 	bool cancel;
 
 	for (;;) {
-		spin_lock(&doe->lock);
+		/*
+		 * Take the next task only under exchange_lock: pci_doe() runs
+		 * its task inline only when none is queued, so no task
+		 * submitted before it can be overtaken.
+		 */
+		mutex_lock(&doe->exchange_lock);
+		spin_lock_irq(&doe->lock);
 		task = list_first_entry_or_null(&doe->tasks, struct pci_doe_task,
 						node);
 		if (task)
 			list_del_init(&task->node);
 		state = doe->state;
 		cancel = doe->cancel;
-		spin_unlock(&doe->lock);
-		if (!task)
+		spin_unlock_irq(&doe->lock);
+		if (!task) {
+			mutex_unlock(&doe->exchange_lock);
 			return;
+		}
 
 		if (cancel)
 			task->rv = -ENODEV;
@@ -534,6 +550,7 @@ static void pci_doe_work(struct work_struct *work)
 			task->rv = -EIO;
 		else
 			task->rv = pci_doe_exchange(doe, task);
+		mutex_unlock(&doe->exchange_lock);
 		trace_pci_doe_complete(doe->pdev, doe->doe_cap,
 				       pci_doe_prot(task->vid, task->type),
 				       task->rv);
@@ -556,6 +573,30 @@ static bool __pci_doe_supports_prot(struct pci_doe_dev *doe, u16 vid, u8 type)
 	return false;
 }
 
+static int pci_doe_check_task(const struct pci_doe_task *task)
+{
+	if ((task->request_pl_sz && !task->request_pl) ||
+	    (task->response_pl_sz && !task->response_pl))
+		return -EINVAL;
+	if (pci_doe_req_dw(task) > PCI_DOE_MAX_LENGTH)
+		return -E2BIG;
+	return 0;
+}
+
+/* Whether @doe accepts @task now; called with @doe->lock held */
+static int pci_doe_accepts(struct pci_doe_dev *doe,
+			   const struct pci_doe_task *task)
+{
+	lockdep_assert_held(&doe->lock);
+	if (doe->state == PCI_DOE_DEAD)
+		return -EIO;
+	if (doe->state != PCI_DOE_READY || doe->cancel)
+		return -ENODEV;
+	if (!__pci_doe_supports_prot(doe, task->vid, task->type))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
 /**
  * pci_doe_submit_task() - Queue an exchange on a DOE Capability
  * @doe: DOE Capability, from pci_doe_find()
@@ -575,23 +616,17 @@ static bool __pci_doe_supports_prot(struct pci_doe_dev *doe, u16 vid, u8 type)
 int pci_doe_submit_task(struct pci_doe_dev *doe, struct pci_doe_task *task)
 {
 	unsigned long flags;
-	int rc = 0;
+	int rc;
 
-	if (!doe || !task || !task->complete ||
-	    (task->request_pl_sz && !task->request_pl) ||
-	    (task->response_pl_sz && !task->response_pl))
+	if (!doe || !task || !task->complete)
 		return -EINVAL;
-	if (pci_doe_req_dw(task) > PCI_DOE_MAX_LENGTH)
-		return -E2BIG;
+	rc = pci_doe_check_task(task);
+	if (rc)
+		return rc;
 
 	spin_lock_irqsave(&doe->lock, flags);
-	if (doe->state == PCI_DOE_DEAD)
-		rc = -EIO;
-	else if (doe->state != PCI_DOE_READY || doe->cancel)
-		rc = -ENODEV;
-	else if (!__pci_doe_supports_prot(doe, task->vid, task->type))
-		rc = -EOPNOTSUPP;
-	else
+	rc = pci_doe_accepts(doe, task);
+	if (!rc)
 		list_add_tail(&task->node, &doe->tasks);
 	spin_unlock_irqrestore(&doe->lock, flags);
 	if (rc)
@@ -622,7 +657,9 @@ static void pci_doe_task_complete(struct pci_doe_task *task)
  *
  * Sleeps until the exchange ends: at most about 3 seconds plus the time the
  * tasks queued before it take (Busy, Data Object Ready and Abort each time
- * out after 1 second).
+ * out after 1 second).  When no task is queued or running, the exchange
+ * runs in the caller's thread, without the work item's two context
+ * switches; otherwise it is queued behind the others.
  *
  * Return: the number of response payload bytes stored in @response, or
  * -errno as for pci_doe_submit_task(), or from the exchange: -EBUSY (DOE
@@ -648,6 +685,31 @@ int pci_doe(struct pci_doe_dev *doe, u16 vid, u8 type,
 	int rc;
 
 	might_sleep();
+	if (!doe)
+		return -EINVAL;
+	rc = pci_doe_check_task(&task);
+	if (rc)
+		return rc;
+
+	/* Idle DOE Capability: run the exchange here, under exchange_lock */
+	if (mutex_trylock(&doe->exchange_lock)) {
+		spin_lock_irq(&doe->lock);
+		rc = pci_doe_accepts(doe, &task);
+		if (!rc && !list_empty(&doe->tasks))
+			rc = -EAGAIN;	/* queued tasks go first */
+		spin_unlock_irq(&doe->lock);
+		if (!rc) {
+			trace_pci_doe_submit(doe->pdev, doe->doe_cap,
+					     pci_doe_prot(vid, type), request_sz);
+			rc = pci_doe_exchange(doe, &task);
+			trace_pci_doe_complete(doe->pdev, doe->doe_cap,
+					       pci_doe_prot(vid, type), rc);
+		}
+		mutex_unlock(&doe->exchange_lock);
+		if (rc != -EAGAIN)
+			return rc;
+	}
+
 	rc = pci_doe_submit_task(doe, &task);
 	if (rc)
 		return rc;
@@ -776,7 +838,10 @@ ATTRIBUTE_GROUPS(pci_doe_dev);
 
 static void pci_doe_dev_release(struct device *dev)
 {
-	kfree(to_pci_doe_dev(dev));
+	struct pci_doe_dev *doe = to_pci_doe_dev(dev);
+
+	mutex_destroy(&doe->exchange_lock);
+	kfree(doe);
 }
 
 static const struct device_type pci_doe_dev_type = {
@@ -868,6 +933,7 @@ static int pci_doe_add_dev(struct pci_dev *pdev, u16 doe_cap, u32 cap_reg,
 	INIT_LIST_HEAD(&doe->tasks);
 	INIT_LIST_HEAD(&doe->claims);
 	INIT_WORK(&doe->work, pci_doe_work);
+	mutex_init(&doe->exchange_lock);
 	init_waitqueue_head(&doe->wq);
 	doe->state = PCI_DOE_UNBOUND;
 	doe->active_prot = PCI_DOE_NO_PROT;
@@ -1505,6 +1571,9 @@ static void pci_doe_remove(struct auxiliary_device *adev)
 	spin_unlock_irq(&doe->lock);
 	wake_up_all(&doe->wq);
 	flush_work(&doe->work);
+	/* Wait for an exchange pci_doe() runs in its caller's thread */
+	mutex_lock(&doe->exchange_lock);
+	mutex_unlock(&doe->exchange_lock);
 
 	pci_doe_remove_features(doe);
 	/* The DOE Capability is userspace's from here on */
