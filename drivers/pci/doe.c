@@ -640,6 +640,22 @@ int pci_doe_submit_task(struct pci_doe_dev *doe, struct pci_doe_task *task)
 }
 EXPORT_SYMBOL_GPL(pci_doe_submit_task);
 
+/* pci_doe() on an idle DOE Capability; called with exchange_lock held */
+static int pci_doe_run_inline(struct pci_doe_dev *doe,
+			      struct pci_doe_task *task)
+{
+	int rc;
+
+	lockdep_assert_held(&doe->exchange_lock);
+	trace_pci_doe_submit(doe->pdev, doe->doe_cap,
+			     pci_doe_prot(task->vid, task->type),
+			     task->request_pl_sz);
+	rc = pci_doe_exchange(doe, task);
+	trace_pci_doe_complete(doe->pdev, doe->doe_cap,
+			       pci_doe_prot(task->vid, task->type), rc);
+	return rc;
+}
+
 static void pci_doe_task_complete(struct pci_doe_task *task)
 {
 	complete(task->private);
@@ -698,13 +714,8 @@ int pci_doe(struct pci_doe_dev *doe, u16 vid, u8 type,
 		if (!rc && !list_empty(&doe->tasks))
 			rc = -EAGAIN;	/* queued tasks go first */
 		spin_unlock_irq(&doe->lock);
-		if (!rc) {
-			trace_pci_doe_submit(doe->pdev, doe->doe_cap,
-					     pci_doe_prot(vid, type), request_sz);
-			rc = pci_doe_exchange(doe, &task);
-			trace_pci_doe_complete(doe->pdev, doe->doe_cap,
-					       pci_doe_prot(vid, type), rc);
-		}
+		if (!rc)
+			rc = pci_doe_run_inline(doe, &task);
 		mutex_unlock(&doe->exchange_lock);
 		if (rc != -EAGAIN)
 			return rc;
@@ -1176,10 +1187,16 @@ static int pci_doe_discover(struct pci_doe_dev *doe)
 		index = FIELD_GET(PCI_DOE_DATA_OBJECT_DISC_RSP_3_NEXT_INDEX, val);
 	} while (index && n < PCI_DOE_MAX_PROTOCOLS);
 
-	/* Keep only what Discovery found; on failure the larger array stays */
-	shrunk = krealloc_array(prots, n, sizeof(*prots), GFP_KERNEL);
-	if (shrunk)
+	/*
+	 * Keep only what Discovery found: a copy of the right size, since
+	 * krealloc() keeps an object that is large enough.  On failure the
+	 * larger array stays.
+	 */
+	shrunk = kmemdup(prots, n * sizeof(*prots), GFP_KERNEL);
+	if (shrunk) {
+		kfree(prots);
 		prots = shrunk;
+	}
 
 	spin_lock_irq(&doe->lock);
 	doe->prots = prots;
