@@ -13,6 +13,9 @@
 #   switch  the same plus a third cxl-rp with a cxl-upstream switch port,
 #           two cxl-downstream ports and a cxl-type3 under each; booted
 #           without compat so that the PCIe port driver binds the switch.
+#   cxl8    like cxl, with eight root ports and type-3 devices (make bench)
+#
+# QEMU_TRACE=FILE adds QEMU's config access trace (pci_cfg_*) in FILE.
 #
 # Exit status 0 only if the guest reached LAB-DONE and powered off, and the
 # console shows no panic, oops, WARN, lockdep, KASAN, ODEBUG or kmemleak
@@ -57,11 +60,22 @@ switch)
 	# shellcheck disable=SC2207
 	args+=($(type3 2 swport0) $(type3 3 swport1))
 	;;
+cxl8)
+	# Eight type-3 devices, for make bench: six more root ports
+	cmdline+=" pcie_ports=compat"
+	for i in 2 3 4 5 6 7; do
+		args+=(-device "cxl-rp,port=$i,bus=cxl.1,id=rp$i,chassis=0,slot=$i")
+		# shellcheck disable=SC2207
+		args+=($(type3 "$i" "rp$i"))
+	done
+	;;
 *)
-	die "unknown set-up '$setup' (cxl or switch)"
+	die "unknown set-up '$setup' (cxl, switch or cxl8)"
 	;;
 esac
 args+=(-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G)
+# QEMU_TRACE=FILE logs every config access (make bench counts them)
+[ -n "${QEMU_TRACE:-}" ] && args+=(-trace 'pci_cfg_*' -D "$QEMU_TRACE")
 
 echo "qemu-system-x86_64 ${args[*]} -kernel $kernel -initrd $initrd -append '$cmdline $extra'" >"$dir/cmdline"
 start=$(date +%s)
