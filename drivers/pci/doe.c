@@ -376,8 +376,9 @@ static int pci_doe_send_req(struct pci_doe_dev *doe,
 				       le32_to_cpu(last));
 	}
 
-	pci_doe_write_ctrl(doe, PCI_DOE_CTRL_GO);
+	/* Before Go: a device may answer, and interrupt, at once */
 	trace_pci_doe_request(pdev, doe->doe_cap, doe->active_prot, len);
+	pci_doe_write_ctrl(doe, PCI_DOE_CTRL_GO);
 	return 0;
 }
 

@@ -60,7 +60,7 @@ DEFINE_EVENT_PRINT(pci_doe_val_class, pci_doe_submit,
 );
 
 /*
- * pci_doe_request - A request was written and DOE Go set
+ * pci_doe_request - A request was written; DOE Go is set next
  * @val: Length of the data object in dwords, headers included
  */
 DEFINE_EVENT(pci_doe_val_class, pci_doe_request,
