@@ -63,6 +63,7 @@ for k in base series; do
 done
 
 note "bench: KUnit slow responder (2 ms), interrupt against polling"
+mkdir -p "$BUILD/kunit"	# kunit.py makes only the last folder
 (cd "$BUILD/src" && python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
 	--kunitconfig=drivers/pci/.kunitconfig \
 	--build_dir="$BUILD/kunit/drivers_pci" --jobs=2 --raw_output=all \
