@@ -23,7 +23,9 @@
  * Exchanges on one DOE Capability are serialized in submission order by a
  * single work item of that Capability; different Capabilities run in
  * parallel.  pci_doe() on an idle Capability runs its exchange in the
- * caller's thread instead, under the same lock as the work item.
+ * caller's thread instead, under the same lock as the work item.  The work
+ * item also runs the Abort and Discovery of each binding, so nothing else
+ * touches the registers meanwhile.
  *
  * Why a device per DOE Capability and not per protocol: a DOE Capability
  * runs one exchange at a time for all its protocols, and Abort resets all
@@ -35,12 +37,15 @@
 
 #define dev_fmt(fmt) "DOE: " fmt
 
+#include <linux/anon_inodes.h>
 #include <linux/auxiliary_bus.h>
 #include <linux/bitfield.h>
 #include <linux/capability.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/device.h>
+#include <linux/file.h>
+#include <linux/idr.h>
 #include <linux/interrupt.h>
 #include <linux/jiffies.h>
 #include <linux/miscdevice.h>
@@ -49,6 +54,9 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/pci-doe.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/sysfs.h>
@@ -65,16 +73,15 @@
 
 /* PCIe r6.2 sec 6.30.2: Data Object Ready, Abort and Busy: 1 second */
 #define PCI_DOE_TIMEOUT		HZ
-/* PCIe r6.2 sec 6.30.1: a Length of 0 means 2^18 dwords */
-#define PCI_DOE_MAX_LENGTH	BIT(18)
-#define PCI_DOE_HDR_DW		2
 /* Poll interval bounds when no interrupt is available */
 #define PCI_DOE_POLL_MIN_US	10
 #define PCI_DOE_POLL_MAX_US	1000
 /* Discovery indices are 8 bits (PCIe r6.2 sec 6.30.1.1) */
 #define PCI_DOE_MAX_PROTOCOLS	256
+/* A sysfs feature name: "VVVV:TT" */
+#define PCI_DOE_FEATURE_NAME_SZ	sizeof("0000:00")
 
-/* How long pci_doe_find() waits for the generic driver's Discovery */
+/* How long pci_doe_find() waits for a running Abort and Discovery */
 #define PCI_DOE_PROBE_WAIT	(10 * HZ)
 
 #define PCI_DOE_AUX_MODNAME	"pci_doe"
@@ -82,59 +89,72 @@
 #undef MODULE_PARAM_PREFIX
 #define MODULE_PARAM_PREFIX	PCI_DOE_AUX_MODNAME "."
 
-/* Read at each bind of the generic driver; see Documentation/PCI/doe.rst */
+/* Read before each exchange; see Documentation/PCI/doe.rst */
 static bool pci_doe_poll;
 module_param_named(poll, pci_doe_poll, bool, 0644);
-MODULE_PARM_DESC(poll, "Poll DOE Status instead of using the DOE interrupt (applies at bind)");
+MODULE_PARM_DESC(poll, "Poll DOE Status instead of using the DOE interrupt");
 
 /* @active_prot when no exchange runs: Vendor ID ffff, Data Object Type ff */
 #define PCI_DOE_NO_PROT		0x00ffffff
 
+static DEFINE_IDA(pci_doe_ida);
+
 enum pci_doe_state {
 	PCI_DOE_UNBOUND,	/* no generic driver: not the kernel's */
-	PCI_DOE_PROBING,	/* Abort and Discovery under way */
+	PCI_DOE_PROBING,	/* bound; the work item runs Abort and Discovery */
 	PCI_DOE_READY,		/* accepting tasks */
-	PCI_DOE_DEAD,		/* an Abort failed: tasks fail with -EIO */
+	PCI_DOE_DEAD,		/* Abort or Discovery failed: tasks fail with -EIO */
 };
 
 /**
  * struct pci_doe_dev - One DOE Capability
  * @adev: The auxiliary device, a child of @pdev
- * @pdev: The PCI function; pinned by @adev's parent reference
+ * @pdev: The PCI function; a reference is held from creation until the
+ *	  struct is freed, since files, claims and pci_doe_find() references
+ *	  may outlive the auxiliary device's deletion
  * @doe_cap: Config space offset of the DOE Capability
  * @version: Capability Version of the DOE Extended Capability header
- * @vec_irq: Linux IRQ of the vector of the DOE Interrupt Message Number,
- *	     or 0 if the function has no such vector
- * @msg: DOE Interrupt Message Number
- * @msix: @vec_irq is an MSI-X vector (else MSI)
- * @kunit_irq: @vec_irq is the KUnit responder's IRQ, not a vector
- * @irq: @vec_irq while the generic driver is bound and uses it, else 0
- *	 (polling)
- * @lock: Protects @state, @tasks and @cancel against concurrent submitters,
- *	  the work item and unbind.  Never held across hardware access.
+ * @flags: PCI_DOE_IRQ_* given by the function's driver
+ * @lock: Protects @state, @cancel and @tasks against concurrent submitters,
+ *	  the work item and unbind; and makes each write of DOE Control
+ *	  atomic with the @irq it reflects.  Taken with interrupts disabled;
+ *	  the only hardware access under it is that DOE Control write.
  * @state: See enum pci_doe_state
- * @cancel: Set on unbind: the task in flight and the queued ones fail with
- *	    -ENODEV
- * @tasks: Queued tasks, oldest first
- * @work: Runs the queued tasks one after another, each under
- *	  @exchange_lock
- * @exchange_lock: Held by whoever runs an exchange while the driver is
- *		   bound: @work for each queued task, or pci_doe() running
- *		   its own task in the caller's thread when nothing is queued.
- *		   So the register block is accessed by one thread at a time:
- *		   the holder of @exchange_lock while bound, probe before any
- *		   task is accepted, remove once @work and the holder are done.
- *		   Taken outside @lock, never inside it.
+ * @cancel: Set on unbind: waits in the exchange in flight end with -ENODEV
+ * @tasks: Queued tasks, oldest first.  A task is added only together with
+ *	   queueing @work, under @lock, so @work always sees it.
+ * @work: Runs Abort and Discovery when bound, then the queued tasks one
+ *	  after another, each under @exchange_lock
+ * @exchange_lock: Held by whoever accesses the DOE registers while the
+ *		   generic driver is bound: @work, or pci_doe() running its
+ *		   task in the caller's thread when nothing is queued.  Remove
+ *		   waits for it before it hands the Capability back.  Taken
+ *		   outside @irq_lock and @lock, never inside them.
  * @wq: Woken by the DOE interrupt, by state changes and by cancellation
- * @irq_events: Count of DOE interrupts handled
  * @active_prot: Protocol (type << 16 | vid) of the exchange in flight, or
- *		 PCI_DOE_NO_PROT.  Written and read by the one thread running
- *		 exchanges (see @exchange_lock); read with READ_ONCE() by the
- *		 DOE interrupt handler.
- * @prots: Protocols found by Discovery, (type << 16 | vid) each
+ *		 PCI_DOE_NO_PROT.  Written by the holder of @exchange_lock;
+ *		 read with READ_ONCE() by the DOE interrupt handler.
+ * @irq_lock: Serializes attaching and detaching the DOE interrupt.  Taken
+ *	      inside @exchange_lock by the exchange paths, alone by the PCI
+ *	      core when the function's vectors go away.
+ * @irq: Linux IRQ the DOE handler is attached to, or 0 while polling.
+ *	 Written under @irq_lock and @lock; read under either, or with
+ *	 READ_ONCE() as a hint.
+ * @irq_failed: request_irq() failed on the current vectors: do not retry
+ *		until they go away (under @irq_lock)
+ * @irq_blocked: The PCI core is freeing the function's vectors: no attach
+ *		 (under @irq_lock)
+ * @msg: DOE Interrupt Message Number of @irq
+ * @msix: @irq is an MSI-X vector (else MSI)
+ * @irq_events: Count of DOE interrupts handled
+ * @prots: Protocols found by Discovery, (type << 16 | vid) each, no
+ *	   duplicates; replaced only while no exchange runs
  * @nr_prots: Number of entries in @prots
- * @claims: Protocols kernel users claimed (struct pci_doe_claim)
- * @misc: The character device for PCI_DOE_IOC_EXCHANGE, while bound
+ * @features: sysfs features/ attributes, one per entry of @prots, or NULL
+ * @claims: Protocols kernel users claimed (struct pci_doe_claim), under
+ *	    @lock
+ * @misc: The character device for PCI_DOE_IOC_EXCHANGE, once READY
+ * @misc_added: @misc is registered
  * @binding: Counts the bindings of the generic driver; a file opened
  *	     during one is dead after it
  */
@@ -143,11 +163,7 @@ struct pci_doe_dev {
 	struct pci_dev *pdev;
 	u16 doe_cap;
 	u8 version;
-	int vec_irq;
-	u16 msg;
-	bool msix;
-	bool kunit_irq;
-	int irq;
+	unsigned int flags;
 
 	spinlock_t lock;	/* see @lock above */
 	enum pci_doe_state state;
@@ -156,14 +172,23 @@ struct pci_doe_dev {
 	struct work_struct work;
 	struct mutex exchange_lock;	/* see @exchange_lock above */
 	wait_queue_head_t wq;
-	atomic_t irq_events;
 	u32 active_prot;
+
+	struct mutex irq_lock;		/* see @irq_lock above */
+	int irq;
+	bool irq_failed;
+	bool irq_blocked;
+	u16 msg;
+	bool msix;
+	atomic_t irq_events;
 
 	u32 *prots;
 	unsigned int nr_prots;
+	struct device_attribute *features;
 	struct list_head claims;
 
 	struct miscdevice misc;
+	bool misc_added;
 	unsigned int binding;
 };
 
@@ -207,6 +232,76 @@ static bool pci_doe_is_discovery(u16 vid, u8 type)
 	return vid == PCI_VENDOR_ID_PCI_SIG && type == PCI_DOE_PROTOCOL_DISCOVERY;
 }
 
+#if IS_ENABLED(CONFIG_PCI_DOE_KUNIT_TEST)
+/*
+ * The KUnit test (doe_kunit.c) emulates DOE Capabilities behind a fake
+ * host bridge, where there is no MSI.  Its hooks stand in for the
+ * function's vectors and widen race windows; see struct pci_doe_kunit_ops.
+ */
+static const struct pci_doe_kunit_ops *pci_doe_kunit;
+
+VISIBLE_IF_KUNIT void pci_doe_kunit_set_ops(const struct pci_doe_kunit_ops *ops)
+{
+	WRITE_ONCE(pci_doe_kunit, ops);
+}
+EXPORT_SYMBOL_IF_KUNIT(pci_doe_kunit_set_ops);
+
+/* Number of DOE interrupts the handler claimed on @doe */
+VISIBLE_IF_KUNIT int pci_doe_kunit_irq_events(struct pci_doe_dev *doe)
+{
+	return atomic_read(&doe->irq_events);
+}
+EXPORT_SYMBOL_IF_KUNIT(pci_doe_kunit_irq_events);
+
+VISIBLE_IF_KUNIT struct device *pci_doe_kunit_dev(struct pci_doe_dev *doe)
+{
+	return &doe->adev.dev;
+}
+EXPORT_SYMBOL_IF_KUNIT(pci_doe_kunit_dev);
+
+VISIBLE_IF_KUNIT void pci_doe_kunit_set_poll(bool poll)
+{
+	WRITE_ONCE(pci_doe_poll, poll);
+}
+EXPORT_SYMBOL_IF_KUNIT(pci_doe_kunit_set_poll);
+
+static int pci_doe_kunit_vector(struct pci_dev *pdev, unsigned int msg)
+{
+	const struct pci_doe_kunit_ops *ops = READ_ONCE(pci_doe_kunit);
+
+	return ops && ops->vector ? ops->vector(pdev, msg) : -ENODEV;
+}
+
+static void pci_doe_kunit_submitted(struct pci_doe_dev *doe)
+{
+	const struct pci_doe_kunit_ops *ops = READ_ONCE(pci_doe_kunit);
+
+	if (ops && ops->submitted)
+		ops->submitted(doe);
+}
+
+static int pci_doe_kunit_inject(struct pci_doe_dev *doe,
+				enum pci_doe_kunit_step step)
+{
+	const struct pci_doe_kunit_ops *ops = READ_ONCE(pci_doe_kunit);
+
+	return ops && ops->inject ? ops->inject(doe, step) : 0;
+}
+#else
+static int pci_doe_kunit_vector(struct pci_dev *pdev, unsigned int msg)
+{
+	return -ENODEV;
+}
+
+static void pci_doe_kunit_submitted(struct pci_doe_dev *doe) { }
+
+static int pci_doe_kunit_inject(struct pci_doe_dev *doe,
+				enum pci_doe_kunit_step step)
+{
+	return 0;
+}
+#endif
+
 /*
  * Config accesses.  A read of all-ones from DOE Status means the function
  * is gone (surprise removal): Busy, Error and Data Object Ready would all
@@ -220,12 +315,20 @@ static int pci_doe_read_status(struct pci_doe_dev *doe, u32 *status)
 	return 0;
 }
 
+/*
+ * Write DOE Control; DOE Interrupt Enable is set exactly while the DOE
+ * handler is attached.  Under @lock, so that detaching the handler cannot
+ * slip between reading @irq and the write.
+ */
 static void pci_doe_write_ctrl(struct pci_doe_dev *doe, u32 val)
 {
-	/* Keep DOE Interrupt Enable set while the interrupt is in use */
+	unsigned long flags;
+
+	spin_lock_irqsave(&doe->lock, flags);
 	if (doe->irq)
 		val |= PCI_DOE_CTRL_INT_EN;
 	pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_CTRL, val);
+	spin_unlock_irqrestore(&doe->lock, flags);
 }
 
 static bool pci_doe_cancelled(struct pci_doe_dev *doe)
@@ -244,7 +347,9 @@ enum pci_doe_wait_for {
  * Wait for DOE Status, for at most PCI_DOE_TIMEOUT.  Busy clearing and
  * Abort completing raise no interrupt (PCIe r6.2 sec 6.30.3), so they are
  * polled with a bounded interval.  Data Object Ready and Error do raise
- * it, so that wait sleeps until the DOE interrupt when there is one.
+ * it, so that wait sleeps until the DOE interrupt while the handler is
+ * attached.  The handler may be detached at any time (the function's
+ * vectors go away): the wait then goes on polling.
  *
  * Return: 0, -ETIMEDOUT, or -ENODEV if the function is gone or the generic
  * driver is being unbound (except for PCI_DOE_WAIT_ABORT).
@@ -253,11 +358,11 @@ static int pci_doe_wait(struct pci_doe_dev *doe, u32 mask,
 			enum pci_doe_wait_for until, u32 *status)
 {
 	unsigned long deadline = jiffies + PCI_DOE_TIMEOUT + 1;
-	bool use_irq = doe->irq && until == PCI_DOE_WAIT_ANY_SET;
 	unsigned int us = PCI_DOE_POLL_MIN_US;
-	int seen, rc;
+	int seen, irq, rc;
 
 	for (;;) {
+		irq = until == PCI_DOE_WAIT_ANY_SET ? READ_ONCE(doe->irq) : 0;
 		seen = atomic_read(&doe->irq_events);
 		rc = pci_doe_read_status(doe, status);
 		if (rc)
@@ -268,9 +373,10 @@ static int pci_doe_wait(struct pci_doe_dev *doe, u32 mask,
 			return -ENODEV;
 		if (time_after(jiffies, deadline))
 			return -ETIMEDOUT;
-		if (use_irq) {
+		if (irq) {
 			wait_event_timeout(doe->wq,
 					   atomic_read(&doe->irq_events) != seen ||
+					   READ_ONCE(doe->irq) != irq ||
 					   pci_doe_cancelled(doe),
 					   max_t(long, deadline - jiffies, 1));
 		} else {
@@ -282,8 +388,9 @@ static int pci_doe_wait(struct pci_doe_dev *doe, u32 mask,
 
 /*
  * PCIe r6.2 sec 6.30.2: Abort clears Busy, Error and Data Object Ready
- * within 1 second.  If it does not, the DOE Capability is dead: every later
- * task fails with -EIO without touching it.
+ * within 1 second.  If it does not, the DOE Capability is dead for this
+ * binding: every later task fails with -EIO without touching it.  An
+ * Abort on the way out of a binding leaves the state to unbind.
  */
 static int pci_doe_abort(struct pci_doe_dev *doe, const char *reason)
 {
@@ -305,7 +412,8 @@ static int pci_doe_abort(struct pci_doe_dev *doe, const char *reason)
 				    "[%x] DOE Abort did not complete (status %#010x); DOE Capability disabled\n",
 				    doe->doe_cap, status);
 		spin_lock_irq(&doe->lock);
-		doe->state = PCI_DOE_DEAD;
+		if (doe->state != PCI_DOE_UNBOUND)
+			doe->state = PCI_DOE_DEAD;
 		spin_unlock_irq(&doe->lock);
 		return -EIO;
 	}
@@ -314,7 +422,7 @@ static int pci_doe_abort(struct pci_doe_dev *doe, const char *reason)
 
 static size_t pci_doe_req_dw(const struct pci_doe_task *task)
 {
-	return PCI_DOE_HDR_DW + DIV_ROUND_UP(task->request_pl_sz, sizeof(u32));
+	return PCI_DOE_HEADER_DW + DIV_ROUND_UP(task->request_pl_sz, sizeof(u32));
 }
 
 static int pci_doe_send_req(struct pci_doe_dev *doe,
@@ -358,7 +466,7 @@ static int pci_doe_send_req(struct pci_doe_dev *doe,
 	pci_write_config_dword(pdev, doe->doe_cap + PCI_DOE_WRITE, val);
 	/* Length 0 encodes 2^18 dwords (PCIe r6.2 sec 6.30.1) */
 	val = FIELD_PREP(PCI_DOE_DATA_OBJECT_HEADER_2_LENGTH,
-			 len == PCI_DOE_MAX_LENGTH ? 0 : len);
+			 len == PCI_DOE_MAX_OBJECT_DW ? 0 : len);
 	pci_write_config_dword(pdev, doe->doe_cap + PCI_DOE_WRITE, val);
 
 	for (i = 0; i < full; i++) {
@@ -367,6 +475,8 @@ static int pci_doe_send_req(struct pci_doe_dev *doe,
 			return -ENODEV;
 		pci_write_config_dword(pdev, doe->doe_cap + PCI_DOE_WRITE,
 				       le32_to_cpu(task->request_pl[i]));
+		if (i % 1024 == 1023)
+			cond_resched();
 	}
 	if (task->request_pl_sz % 4) {
 		__le32 last = 0;
@@ -407,7 +517,7 @@ static int pci_doe_recv_resp(struct pci_doe_dev *doe, struct pci_doe_task *task)
 {
 	int rd = doe->doe_cap + PCI_DOE_READ;
 	struct pci_dev *pdev = doe->pdev;
-	size_t len = PCI_DOE_HDR_DW, i;
+	size_t len = PCI_DOE_HEADER_DW, i;
 	u32 val, status;
 	int rc;
 
@@ -432,14 +542,14 @@ static int pci_doe_recv_resp(struct pci_doe_dev *doe, struct pci_doe_task *task)
 		} else if (i == 1) {
 			len = FIELD_GET(PCI_DOE_DATA_OBJECT_HEADER_2_LENGTH, val);
 			if (!len)
-				len = PCI_DOE_MAX_LENGTH;
-			if (len < PCI_DOE_HDR_DW) {
+				len = PCI_DOE_MAX_OBJECT_DW;
+			if (len < PCI_DOE_HEADER_DW) {
 				dev_dbg_ratelimited(&pdev->dev, "[%x] response Length %zu too short\n",
 						    doe->doe_cap, len);
 				return -EIO;
 			}
 		} else {
-			pci_doe_store(task, i - PCI_DOE_HDR_DW, val);
+			pci_doe_store(task, i - PCI_DOE_HEADER_DW, val);
 		}
 
 		/*
@@ -458,6 +568,8 @@ static int pci_doe_recv_resp(struct pci_doe_dev *doe, struct pci_doe_task *task)
 			}
 		}
 		pci_write_config_dword(pdev, rd, 0);
+		if (i % 1024 == 1023)
+			cond_resched();
 	}
 
 	rc = pci_doe_read_status(doe, &status);
@@ -469,7 +581,7 @@ static int pci_doe_recv_resp(struct pci_doe_dev *doe, struct pci_doe_task *task)
 		return -EIO;
 	}
 	trace_pci_doe_response(pdev, doe->doe_cap, doe->active_prot, len);
-	return min((len - PCI_DOE_HDR_DW) * sizeof(u32), task->response_pl_sz);
+	return min((len - PCI_DOE_HEADER_DW) * sizeof(u32), task->response_pl_sz);
 }
 
 static int __pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task)
@@ -507,7 +619,162 @@ static int __pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task
 	return rc;
 }
 
-/* Run one exchange: by the holder of exchange_lock, or by probe (Discovery) */
+/* The DOE interrupt */
+
+static irqreturn_t pci_doe_irq(int irq, void *data)
+{
+	struct pci_doe_dev *doe = data;
+	u32 status;
+
+	pci_read_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_STATUS, &status);
+	/* Shared vector: not ours unless DOE Interrupt Status is set */
+	if (PCI_POSSIBLE_ERROR(status) || !(status & PCI_DOE_STATUS_INT_STATUS))
+		return IRQ_NONE;
+	trace_pci_doe_irq(doe->pdev, doe->doe_cap, READ_ONCE(doe->active_prot),
+			  status);
+	/* RW1C (PCIe r6.2 sec 7.9.24.5) */
+	pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_STATUS,
+			       PCI_DOE_STATUS_INT_STATUS);
+	atomic_inc(&doe->irq_events);
+	wake_up(&doe->wq);
+	return IRQ_HANDLED;
+}
+
+/*
+ * The Linux IRQ of the DOE Capability's interrupt, or 0.  The DOE
+ * Capabilities register is read now, not when the device was created:
+ * with MSI, hardware updates the Interrupt Message Number when Multiple
+ * Message Enable changes (PCIe r6.2 sec 7.9.24.2), and the function's
+ * vectors may have been freed and allocated again since.
+ */
+static int pci_doe_vector(struct pci_doe_dev *doe, unsigned int *msg)
+{
+	struct pci_dev *pdev = doe->pdev;
+	u32 cap;
+	int irq;
+
+	pci_read_config_dword(pdev, doe->doe_cap + PCI_DOE_CAP, &cap);
+	if (PCI_POSSIBLE_ERROR(cap) || !(cap & PCI_DOE_CAP_INT_SUP))
+		return 0;
+	*msg = FIELD_GET(PCI_DOE_CAP_INT_MSG_NUM, cap);
+
+	irq = pci_doe_kunit_vector(pdev, *msg);
+	if (irq != -ENODEV)
+		return max(irq, 0);
+	if (!pdev->msi_enabled && !pdev->msix_enabled)
+		return 0;
+	irq = pci_irq_vector(pdev, *msg);
+	return max(irq, 0);
+}
+
+/*
+ * Attach the DOE handler to the vector of the DOE Interrupt Message Number
+ * if the rules of Documentation/PCI/doe.rst allow it, or leave the DOE
+ * Capability polling.  Called with @exchange_lock held, so no exchange is
+ * between reading DOE Status and sleeping when the handler appears: by
+ * the work item (after the parent driver bound, after Discovery, before
+ * each task) and by pci_doe() before its inline exchange.
+ *
+ * The handler never comes first on a vector the driver may request later:
+ * it joins a vector only while the driver has a handler on it, with
+ * IRQF_SHARED and request_irq()'s IRQF_COND_ONESHOT, which agree with any
+ * handler already there, IRQF_ONESHOT or not; or, with PCI_DOE_IRQ_SPARE,
+ * a vector the driver still left unrequested once its probe returned.
+ */
+static void pci_doe_irq_attach(struct pci_doe_dev *doe)
+{
+	struct pci_dev *pdev = doe->pdev;
+	unsigned int msg = 0;
+	int irq, rc;
+	u16 cmd;
+
+	lockdep_assert_held(&doe->exchange_lock);
+	if (READ_ONCE(doe->irq) || READ_ONCE(pci_doe_poll))
+		return;
+
+	mutex_lock(&doe->irq_lock);
+	if (doe->irq || doe->irq_failed || doe->irq_blocked ||
+	    READ_ONCE(doe->state) != PCI_DOE_READY)
+		goto out;
+	irq = pci_doe_vector(doe, &msg);
+	if (!irq)
+		goto out;
+	if (!irq_has_action(irq) &&
+	    (!(doe->flags & PCI_DOE_IRQ_SPARE) || !device_is_bound(&pdev->dev)))
+		goto out;
+	/*
+	 * An MSI/MSI-X message is a memory write, which the function issues
+	 * only with Bus Master Enable set (PCIe r6.2 sec 7.5.1.1.3).  It is
+	 * the driver's to set, from its probe (devm_pci_doe_create_devices()
+	 * sets it there for vectors it allocates); never from here, which
+	 * could race with the driver's own PCI_COMMAND updates.
+	 */
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	if (!(cmd & PCI_COMMAND_MASTER)) {
+		pci_dbg(pdev, "[%x] Bus Master Enable clear: DOE polls\n",
+			doe->doe_cap);
+		goto out;
+	}
+
+	rc = request_irq(irq, pci_doe_irq, IRQF_SHARED, dev_name(&doe->adev.dev),
+			 doe);
+	if (rc) {
+		doe->irq_failed = true;
+		pci_info(pdev, "[%x] cannot share IRQ %d (%d); DOE polls\n",
+			 doe->doe_cap, irq, rc);
+		goto out;
+	}
+
+	spin_lock_irq(&doe->lock);
+	doe->irq = irq;
+	doe->msg = msg;
+	doe->msix = pdev->msix_enabled;
+	/* A DOE Interrupt Status left over (RW1C) would hold back the next */
+	pci_write_config_dword(pdev, doe->doe_cap + PCI_DOE_STATUS,
+			       PCI_DOE_STATUS_INT_STATUS);
+	pci_write_config_dword(pdev, doe->doe_cap + PCI_DOE_CTRL,
+			       PCI_DOE_CTRL_INT_EN);
+	spin_unlock_irq(&doe->lock);
+out:
+	mutex_unlock(&doe->irq_lock);
+}
+
+/*
+ * DOE Interrupt Enable off before the handler goes, then the handler;
+ * waiters go on polling.  Safe at any time: an exchange in flight only
+ * loses its interrupt.  @block keeps it detached until
+ * pci_doe_irq_unblock().
+ */
+static void pci_doe_irq_detach(struct pci_doe_dev *doe, bool block)
+{
+	int irq;
+
+	mutex_lock(&doe->irq_lock);
+	irq = doe->irq;
+	if (irq) {
+		spin_lock_irq(&doe->lock);
+		WRITE_ONCE(doe->irq, 0);
+		pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_CTRL, 0);
+		spin_unlock_irq(&doe->lock);
+		free_irq(irq, doe);
+		wake_up_all(&doe->wq);
+	}
+	doe->irq_blocked = block;
+	mutex_unlock(&doe->irq_lock);
+}
+
+/* The vectors are gone; others may come, and with them another chance */
+static void pci_doe_irq_unblock(struct pci_doe_dev *doe)
+{
+	mutex_lock(&doe->irq_lock);
+	doe->irq_blocked = false;
+	doe->irq_failed = false;
+	mutex_unlock(&doe->irq_lock);
+}
+
+/* Exchanges */
+
+/* Run one exchange, with @exchange_lock held (by the worker or pci_doe()) */
 static int pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task)
 {
 	int rc;
@@ -518,12 +785,13 @@ static int pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task)
 	return rc;
 }
 
+static int pci_doe_setup(struct pci_doe_dev *doe);
+
 static void pci_doe_work(struct work_struct *work)
 {
 	struct pci_doe_dev *doe = container_of(work, struct pci_doe_dev, work);
 	struct pci_doe_task *task;
 	enum pci_doe_state state;
-	bool cancel;
 
 	for (;;) {
 		/*
@@ -533,24 +801,34 @@ static void pci_doe_work(struct work_struct *work)
 		 */
 		mutex_lock(&doe->exchange_lock);
 		spin_lock_irq(&doe->lock);
-		task = list_first_entry_or_null(&doe->tasks, struct pci_doe_task,
-						node);
-		if (task)
-			list_del_init(&task->node);
 		state = doe->state;
-		cancel = doe->cancel;
+		task = NULL;
+		if (state != PCI_DOE_PROBING) {
+			task = list_first_entry_or_null(&doe->tasks,
+							struct pci_doe_task, node);
+			if (task)
+				list_del_init(&task->node);
+		}
 		spin_unlock_irq(&doe->lock);
+
+		if (state == PCI_DOE_PROBING) {
+			pci_doe_setup(doe);
+			mutex_unlock(&doe->exchange_lock);
+			continue;
+		}
 		if (!task) {
+			pci_doe_irq_attach(doe);
 			mutex_unlock(&doe->exchange_lock);
 			return;
 		}
 
-		if (cancel)
-			task->rv = -ENODEV;
-		else if (state == PCI_DOE_DEAD)
-			task->rv = -EIO;
-		else
+		/* Only READY runs a task: no stale task after a rebind */
+		if (state == PCI_DOE_READY) {
+			pci_doe_irq_attach(doe);
 			task->rv = pci_doe_exchange(doe, task);
+		} else {
+			task->rv = state == PCI_DOE_DEAD ? -EIO : -ENODEV;
+		}
 		mutex_unlock(&doe->exchange_lock);
 		trace_pci_doe_complete(doe->pdev, doe->doe_cap,
 				       pci_doe_prot(task->vid, task->type),
@@ -579,7 +857,7 @@ static int pci_doe_check_task(const struct pci_doe_task *task)
 	if ((task->request_pl_sz && !task->request_pl) ||
 	    (task->response_pl_sz && !task->response_pl))
 		return -EINVAL;
-	if (pci_doe_req_dw(task) > PCI_DOE_MAX_LENGTH)
+	if (pci_doe_req_dw(task) > PCI_DOE_MAX_OBJECT_DW)
 		return -E2BIG;
 	return 0;
 }
@@ -625,19 +903,24 @@ int pci_doe_submit_task(struct pci_doe_dev *doe, struct pci_doe_task *task)
 	if (rc)
 		return rc;
 
-	spin_lock_irqsave(&doe->lock, flags);
-	rc = pci_doe_accepts(doe, task);
-	if (!rc)
-		list_add_tail(&task->node, &doe->tasks);
-	spin_unlock_irqrestore(&doe->lock, flags);
-	if (rc)
-		return rc;
-
 	trace_pci_doe_submit(doe->pdev, doe->doe_cap,
 			     pci_doe_prot(task->vid, task->type),
 			     task->request_pl_sz);
-	queue_work(system_unbound_wq, &doe->work);
-	return 0;
+	/*
+	 * Queue the work under the lock that unbind takes to refuse new
+	 * tasks: a task on the list always has the work pending, so the
+	 * flush in unbind completes it.
+	 */
+	spin_lock_irqsave(&doe->lock, flags);
+	rc = pci_doe_accepts(doe, task);
+	if (!rc) {
+		list_add_tail(&task->node, &doe->tasks);
+		queue_work(system_unbound_wq, &doe->work);
+	}
+	spin_unlock_irqrestore(&doe->lock, flags);
+	if (!rc)
+		pci_doe_kunit_submitted(doe);
+	return rc;
 }
 EXPORT_SYMBOL_GPL(pci_doe_submit_task);
 
@@ -651,6 +934,7 @@ static int pci_doe_run_inline(struct pci_doe_dev *doe,
 	trace_pci_doe_submit(doe->pdev, doe->doe_cap,
 			     pci_doe_prot(task->vid, task->type),
 			     task->request_pl_sz);
+	pci_doe_irq_attach(doe);
 	rc = pci_doe_exchange(doe, task);
 	trace_pci_doe_complete(doe->pdev, doe->doe_cap,
 			       pci_doe_prot(task->vid, task->type), rc);
@@ -763,18 +1047,18 @@ static int pci_doe_match_child(struct device *dev, void *data)
 {
 	struct pci_doe_match *m = data;
 	struct pci_doe_dev *doe;
-	long left;
 
 	if (!pci_doe_is_doe_dev(dev))
 		return 0;
 	doe = to_pci_doe_dev(dev);
 	/*
-	 * The generic driver probes asynchronously.  Wait for Discovery to
-	 * finish (bounded by its own timeouts) rather than answer wrongly.
+	 * The generic driver binds synchronously when the device is added
+	 * and leaves Abort and Discovery to its work item: wait for those
+	 * (bounded by their own timeouts and PCI_DOE_PROBE_WAIT) rather
+	 * than answer wrongly.  A device no driver bound is not waited for.
 	 */
-	left = wait_event_timeout(doe->wq, READ_ONCE(doe->state) != PCI_DOE_PROBING,
-				  PCI_DOE_PROBE_WAIT);
-	if (!left)
+	if (!wait_event_timeout(doe->wq, READ_ONCE(doe->state) != PCI_DOE_PROBING,
+				PCI_DOE_PROBE_WAIT))
 		return 0;
 	if (!pci_doe_supports_prot(doe, pci_doe_prot_vid(m->prot),
 				   pci_doe_prot_type(m->prot)))
@@ -790,9 +1074,10 @@ static int pci_doe_match_child(struct device *dev, void *data)
  * @vid: Vendor ID of the protocol
  * @type: Data Object Type of the protocol
  *
- * Waits for the generic driver's Discovery if it is still running.  A DOE
- * Capability handed to userspace (generic driver unbound) is not found.
- * Must not be called from the generic driver's own probe path.
+ * Waits for the generic driver's Abort and Discovery if they are still
+ * running, at most 10 seconds per DOE Capability.  A DOE Capability no
+ * driver is bound to (handed to userspace, or never bound) is not found
+ * and not waited for.
  *
  * Return: the first DOE Capability, in config space order, whose Discovery
  * listed (@vid, @type), with a reference the caller drops with
@@ -832,12 +1117,18 @@ static ssize_t interrupt_show(struct device *dev, struct device_attribute *attr,
 			      char *buf)
 {
 	struct pci_doe_dev *doe = to_pci_doe_dev(dev);
+	bool msix;
+	int irq;
+	u16 msg;
 
-	if (!READ_ONCE(doe->irq))
+	spin_lock_irq(&doe->lock);
+	irq = doe->irq;
+	msg = doe->msg;
+	msix = doe->msix;
+	spin_unlock_irq(&doe->lock);
+	if (!irq)
 		return sysfs_emit(buf, "poll\n");
-	if (doe->kunit_irq)
-		return sysfs_emit(buf, "irq %d\n", doe->irq);
-	return sysfs_emit(buf, "%s %u\n", doe->msix ? "msix" : "msi", doe->msg);
+	return sysfs_emit(buf, "%s %u\n", msix ? "msix" : "msi", msg);
 }
 static DEVICE_ATTR_RO(interrupt);
 
@@ -852,6 +1143,9 @@ static void pci_doe_dev_release(struct device *dev)
 {
 	struct pci_doe_dev *doe = to_pci_doe_dev(dev);
 
+	ida_free(&pci_doe_ida, doe->adev.id);
+	pci_dev_put(doe->pdev);
+	mutex_destroy(&doe->irq_lock);
 	mutex_destroy(&doe->exchange_lock);
 	kfree(doe);
 }
@@ -869,76 +1163,37 @@ static bool pci_doe_is_doe_dev(struct device *dev)
 
 static void pci_doe_dev_delete(void *data)
 {
-	struct auxiliary_device *adev = data;
+	struct pci_doe_dev *doe = data;
 
-	auxiliary_device_delete(adev);
-	auxiliary_device_uninit(adev);
+	/* Unbinds the generic driver, which flushes the work item */
+	auxiliary_device_delete(&doe->adev);
+	/*
+	 * A kick of the work item (the bus notifier) after an earlier unbind
+	 * found nothing to do, but may still be running.
+	 */
+	flush_work(&doe->work);
+	auxiliary_device_uninit(&doe->adev);
 }
 
-/*
- * The auxiliary device id: (domain & 0xf) << 28 | bus << 20 | devfn << 12 |
- * offset.  Stable across boots, and unique unless two PCI domains that
- * differ only above bit 3 hold a DOE Capability at the same BDF and offset;
- * then auxiliary_device_add() fails with -EEXIST for the second.
- */
-static u32 pci_doe_dev_id(struct pci_dev *pdev, u16 doe_cap)
+static int pci_doe_add_dev(struct pci_dev *pdev, u16 doe_cap,
+			   unsigned int flags)
 {
-	return (u32)(pci_domain_nr(pdev->bus) & 0xf) << 28 |
-	       (u32)pci_dev_id(pdev) << 12 | doe_cap;
-}
-
-#if IS_ENABLED(CONFIG_PCI_DOE_KUNIT_TEST)
-/*
- * The KUnit responder (doe_kunit.c) emulates a DOE Capability behind a
- * fake host bridge, where there is no MSI.  It raises a Linux IRQ of its
- * own instead, and this hook hands that IRQ to the DOE Capability in place
- * of the vector of its Interrupt Message Number, so that the interrupt
- * path under test is the one that ships.
- */
-static int (*pci_doe_kunit_irq_hook)(struct pci_dev *pdev, u16 doe_cap);
-
-VISIBLE_IF_KUNIT void
-pci_doe_kunit_set_irq_hook(int (*hook)(struct pci_dev *pdev, u16 doe_cap))
-{
-	WRITE_ONCE(pci_doe_kunit_irq_hook, hook);
-}
-EXPORT_SYMBOL_IF_KUNIT(pci_doe_kunit_set_irq_hook);
-
-/* Number of DOE interrupts the handler claimed on @doe */
-VISIBLE_IF_KUNIT int pci_doe_kunit_irq_events(struct pci_doe_dev *doe)
-{
-	return atomic_read(&doe->irq_events);
-}
-EXPORT_SYMBOL_IF_KUNIT(pci_doe_kunit_irq_events);
-
-static int pci_doe_kunit_irq(struct pci_dev *pdev, u16 doe_cap)
-{
-	int (*hook)(struct pci_dev *pdev, u16 doe_cap);
-
-	hook = READ_ONCE(pci_doe_kunit_irq_hook);
-	return hook ? hook(pdev, doe_cap) : 0;
-}
-#else
-static int pci_doe_kunit_irq(struct pci_dev *pdev, u16 doe_cap)
-{
-	return 0;
-}
-#endif
-
-static int pci_doe_add_dev(struct pci_dev *pdev, u16 doe_cap, u32 cap_reg,
-			   int nvec)
-{
-	unsigned int msg = FIELD_GET(PCI_DOE_CAP_INT_MSG_NUM, cap_reg);
 	struct pci_doe_dev *doe;
 	u32 hdr;
-	int rc;
+	int id, rc;
 
+	id = ida_alloc(&pci_doe_ida, GFP_KERNEL);
+	if (id < 0)
+		return id;
 	doe = kzalloc(sizeof(*doe), GFP_KERNEL);
-	if (!doe)
+	if (!doe) {
+		ida_free(&pci_doe_ida, id);
 		return -ENOMEM;
+	}
 
-	doe->pdev = pdev;
+	doe->pdev = pci_dev_get(pdev);
 	doe->doe_cap = doe_cap;
+	doe->flags = flags;
 	pci_read_config_dword(pdev, doe_cap, &hdr);
 	doe->version = PCI_EXT_CAP_VER(hdr);
 	spin_lock_init(&doe->lock);
@@ -946,52 +1201,31 @@ static int pci_doe_add_dev(struct pci_dev *pdev, u16 doe_cap, u32 cap_reg,
 	INIT_LIST_HEAD(&doe->claims);
 	INIT_WORK(&doe->work, pci_doe_work);
 	mutex_init(&doe->exchange_lock);
+	mutex_init(&doe->irq_lock);
 	init_waitqueue_head(&doe->wq);
 	doe->state = PCI_DOE_UNBOUND;
 	doe->active_prot = PCI_DOE_NO_PROT;
 
-	/*
-	 * PCIe r6.2 sec 6.30.3: the DOE interrupt is the MSI or MSI-X
-	 * message of the Interrupt Message Number.  Use it only if the
-	 * function has that vector; otherwise poll.
-	 */
-	doe->msg = msg;
-	doe->msix = pdev->msix_enabled;
-	if ((cap_reg & PCI_DOE_CAP_INT_SUP) && (int)msg < nvec) {
-		rc = pci_irq_vector(pdev, msg);
-		if (rc > 0)
-			doe->vec_irq = rc;
-	}
-	rc = pci_doe_kunit_irq(pdev, doe_cap);
-	if (rc > 0) {
-		doe->vec_irq = rc;
-		doe->kunit_irq = true;
-	}
-
 	doe->adev.name = "doe";
-	doe->adev.id = pci_doe_dev_id(pdev, doe_cap);
+	doe->adev.id = id;
 	doe->adev.dev.parent = &pdev->dev;
 	doe->adev.dev.type = &pci_doe_dev_type;
 
 	rc = auxiliary_device_init(&doe->adev);
 	if (rc) {
+		pci_dev_put(pdev);
 		kfree(doe);
+		ida_free(&pci_doe_ida, id);
 		return rc;
 	}
 	/* From here on, put_device() frees @doe through the device type */
-	/*
-	 * The state is PROBING before the device is visible, so a lookup
-	 * racing with the asynchronous probe of the generic driver waits.
-	 */
-	doe->state = PCI_DOE_PROBING;
 	rc = __auxiliary_device_add(&doe->adev, PCI_DOE_AUX_MODNAME);
 	if (rc) {
 		pci_err(pdev, "[%x] cannot add DOE device: %d\n", doe_cap, rc);
 		auxiliary_device_uninit(&doe->adev);
 		return rc;
 	}
-	return devm_add_action_or_reset(&pdev->dev, pci_doe_dev_delete,
-					&doe->adev);
+	return devm_add_action_or_reset(&pdev->dev, pci_doe_dev_delete, doe);
 }
 
 static void pci_doe_free_vectors(void *data)
@@ -1000,29 +1234,23 @@ static void pci_doe_free_vectors(void *data)
 }
 
 /*
- * Number of MSI/MSI-X vectors the function has, allocating them if the
- * driver has none: exactly enough to cover the highest DOE Interrupt
- * Message Number, once for all DOE Capabilities.
+ * PCI_DOE_IRQ_ALLOC: if the function has neither MSI nor MSI-X enabled,
+ * allocate vectors up to the highest DOE Interrupt Message Number, or as
+ * many as there are: with fewer MSI vectors, hardware moves the DOE
+ * Interrupt Message Number into the range granted (PCIe r6.2 sec
+ * 7.9.24.2); with MSI-X, a DOE Capability whose entry is missing polls.
+ * Only on the driver's explicit request: enabling MSI turns INTx off
+ * (pci_intx_for_msi()), which would silently cost a driver that uses
+ * INTx its interrupts.
  */
-static int pci_doe_setup_vectors(struct pci_dev *pdev, int max_msg)
+static int pci_doe_alloc_vectors(struct pci_dev *pdev)
 {
-	int nvec, rc;
+	int max_msg = pci_doe_max_int_msg_num(pdev), nvec, rc;
 
-	if (pdev->msix_enabled || pdev->msi_enabled) {
-		/*
-		 * The driver owns the vectors: never allocate behind its
-		 * back.  A DOE message number it did not allocate is polled.
-		 */
-		nvec = 0;
-		while (pci_irq_vector(pdev, nvec) > 0)
-			nvec++;
-		return nvec;
-	}
-	if (max_msg < 0)
+	if (max_msg < 0 || pdev->msi_enabled || pdev->msix_enabled)
 		return 0;
-
 	nvec = max_msg + 1;
-	rc = pci_alloc_irq_vectors(pdev, nvec, nvec, PCI_IRQ_MSIX | PCI_IRQ_MSI);
+	rc = pci_alloc_irq_vectors(pdev, 1, nvec, PCI_IRQ_MSIX | PCI_IRQ_MSI);
 	if (rc < 0) {
 		pci_dbg(pdev, "no %d MSI/MSI-X vectors for DOE (%d); polling\n",
 			nvec, rc);
@@ -1035,7 +1263,16 @@ static int pci_doe_setup_vectors(struct pci_dev *pdev, int max_msg)
 		if (rc)
 			return rc;
 	}
-	return nvec;
+	/*
+	 * The DOE interrupt is an MSI/MSI-X message, a memory write, which
+	 * needs Bus Master Enable (PCIe r6.2 sec 7.5.1.1.3).  Set here, in
+	 * the driver's probe, so that this read-modify-write of PCI_COMMAND
+	 * cannot race with the driver's own; the function sends no DOE
+	 * interrupt before DOE Interrupt Enable, which the generic driver
+	 * sets when it attaches the handler.
+	 */
+	pci_set_master(pdev);
+	return 0;
 }
 
 /**
@@ -1045,7 +1282,8 @@ static int pci_doe_setup_vectors(struct pci_dev *pdev, int max_msg)
  * For a driver that allocates its own MSI/MSI-X vectors before calling
  * devm_pci_doe_create_devices(): allocating at least this number plus one
  * lets every DOE Capability with Interrupt Support use its interrupt
- * (PCIe r6.2 sec 6.30.3, 7.9.24.2).
+ * (PCIe r6.2 sec 6.30.3, 7.9.24.2).  With MSI, the number may change when
+ * the number of vectors does.
  *
  * Return: the highest Interrupt Message Number of the DOE Capabilities
  * that support interrupts, or -1 if none does.
@@ -1070,50 +1308,69 @@ EXPORT_SYMBOL_GPL(pci_doe_max_int_msg_num);
 /**
  * devm_pci_doe_create_devices() - Create an auxiliary device per DOE Capability
  * @pdev: PCI function; call from the probe of its driver
+ * @flags: 0, or PCI_DOE_IRQ_SPARE and PCI_DOE_IRQ_ALLOC (see below)
  *
  * Walks every DOE Capability of @pdev and adds an auxiliary device
  * "pci_doe.doe.<id>" for each, a child of @pdev, which the generic DOE
- * driver binds to.  In sysfs each shows under the PCI device with its
- * cap_offset and interrupt ("msix N", "msi N" or "poll"), and, while the
- * generic driver is bound, a features/ directory with one file per
- * protocol Discovery found.  Unbinding the generic driver from one hands
- * that DOE Capability to userspace.
+ * driver binds to.  The generic driver runs Abort and Discovery on each
+ * asynchronously; pci_doe_find() waits for them.  In sysfs each shows
+ * under the PCI device with its cap_offset and interrupt ("msix N",
+ * "msi N" or "poll"), and, while the generic driver is bound, a features/
+ * directory with one file per protocol Discovery found.  Unbinding the
+ * generic driver from one hands that DOE Capability to userspace.
  *
- * Interrupts (PCIe r6.2 sec 6.30.3): if the driver has MSI or MSI-X
- * enabled already, each DOE Capability uses the vector of its Interrupt
- * Message Number if the driver allocated it, else it polls; nothing is
- * allocated behind the driver's back.  If the driver has neither, exactly
- * the vectors up to the highest DOE Interrupt Message Number are allocated
- * with pci_alloc_irq_vectors(), and released when the driver unbinds.  A
- * driver that wants its own vectors must allocate them first.  The DOE
- * interrupt is shared (IRQF_SHARED) with the driver's own use of that
- * vector.
+ * Interrupts (PCIe r6.2 sec 6.30.3): a DOE Capability signals on the MSI or
+ * MSI-X vector of its DOE Interrupt Message Number.  The DOE handler
+ * shares that vector only on these terms, which keep every handler of the
+ * driver working whatever its flags and whenever it is requested:
+ *
+ * - It never allocates vectors, except with PCI_DOE_IRQ_ALLOC when the
+ *   function has neither MSI nor MSI-X: pass it only if the driver uses
+ *   no interrupt of its own, since MSI turns INTx off.  It then sets Bus
+ *   Master Enable, here.  Otherwise Bus Master Enable is the driver's; a
+ *   DOE Capability of a function without it polls.
+ * - It joins a vector only while the driver has a handler on it, with
+ *   IRQF_SHARED | IRQF_COND_ONESHOT, which agrees with that handler's
+ *   IRQF_ONESHOT or its absence; so the driver may request the vector
+ *   before or after this call, plain, threaded or IRQF_ONESHOT.
+ * - With PCI_DOE_IRQ_SPARE (implied by PCI_DOE_IRQ_ALLOC) it also takes a
+ *   vector the driver left unrequested once its probe returned.  The
+ *   driver promises not to request such a vector later with IRQF_ONESHOT.
+ * - The vector is looked up whenever the handler is attached, never kept
+ *   across a change: when the driver frees its vectors
+ *   (pci_free_irq_vectors(), also in its ->remove() before devres runs),
+ *   the PCI core detaches the DOE handler first, and the DOE Capability
+ *   polls until the driver has vectors and handlers again.
+ *
+ * With the module parameter pci_doe.poll=1 every DOE Capability polls.
  *
  * Lifetime: the auxiliary devices are device-managed resources of the
  * calling driver's binding to @pdev.  They are deleted (unbinding the
  * generic driver, which fails queued tasks with -ENODEV) before that
- * driver's unbind completes, so they never outlive the binding, and never
- * the pci_dev: each holds a reference to its parent @pdev.
+ * driver's unbind completes, so they never outlive the binding.  Each
+ * holds a reference to @pdev.
  *
  * Return: 0, also when @pdev has no DOE Capability, or -errno.
  */
-int devm_pci_doe_create_devices(struct pci_dev *pdev)
+int devm_pci_doe_create_devices(struct pci_dev *pdev, unsigned int flags)
 {
-	int nvec, rc;
 	u16 pos = 0;
-	u32 cap;
+	int rc;
 
+	if (flags & ~(PCI_DOE_IRQ_SPARE | PCI_DOE_IRQ_ALLOC))
+		return -EINVAL;
 	if (!pci_find_ext_capability(pdev, PCI_EXT_CAP_ID_DOE))
 		return 0;
 
-	nvec = pci_doe_setup_vectors(pdev, pci_doe_max_int_msg_num(pdev));
-	if (nvec < 0)
-		return nvec;
+	if (flags & PCI_DOE_IRQ_ALLOC) {
+		flags |= PCI_DOE_IRQ_SPARE;
+		rc = pci_doe_alloc_vectors(pdev);
+		if (rc)
+			return rc;
+	}
 
-	pos = 0;
 	while ((pos = pci_find_next_ext_capability(pdev, pos, PCI_EXT_CAP_ID_DOE))) {
-		pci_read_config_dword(pdev, pos + PCI_DOE_CAP, &cap);
-		rc = pci_doe_add_dev(pdev, pos, cap, nvec);
+		rc = pci_doe_add_dev(pdev, pos, flags);
 		if (rc)
 			return rc;
 	}
@@ -1121,38 +1378,55 @@ int devm_pci_doe_create_devices(struct pci_dev *pdev)
 }
 EXPORT_SYMBOL_GPL(devm_pci_doe_create_devices);
 
-/* The generic DOE driver */
-
-static irqreturn_t pci_doe_irq(int irq, void *data)
+static int pci_doe_vectors_child(struct device *dev, void *freeing)
 {
-	struct pci_doe_dev *doe = data;
-	u32 status;
+	struct pci_doe_dev *doe;
 
-	pci_read_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_STATUS, &status);
-	/* Shared vector: not ours unless DOE Interrupt Status is set */
-	if (PCI_POSSIBLE_ERROR(status) || !(status & PCI_DOE_STATUS_INT_STATUS))
-		return IRQ_NONE;
-	trace_pci_doe_irq(doe->pdev, doe->doe_cap, READ_ONCE(doe->active_prot),
-			  status);
-	/* RW1C (PCIe r6.2 sec 7.9.24.5) */
-	pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_STATUS,
-			       PCI_DOE_STATUS_INT_STATUS);
-	atomic_inc(&doe->irq_events);
-	wake_up(&doe->wq);
-	return IRQ_HANDLED;
+	if (!pci_doe_is_doe_dev(dev))
+		return 0;
+	doe = to_pci_doe_dev(dev);
+	if (freeing)
+		pci_doe_irq_detach(doe, true);
+	else
+		pci_doe_irq_unblock(doe);
+	return 0;
 }
+
+/*
+ * The PCI core calls these around freeing MSI or MSI-X vectors of @pdev,
+ * whoever frees them (pci_free_irq_vectors() in a driver's ->remove(),
+ * before devres deletes the DOE devices; a driver reallocating them):
+ * no DOE handler stays attached to a vector that goes away, and none is
+ * attached while they go.  The DOE Capabilities poll until the next
+ * attach finds vectors and handlers again.
+ */
+void pci_doe_vectors_free_start(struct pci_dev *pdev)
+{
+	device_for_each_child(&pdev->dev, (void *)true, pci_doe_vectors_child);
+}
+
+void pci_doe_vectors_free_done(struct pci_dev *pdev)
+{
+	device_for_each_child(&pdev->dev, NULL, pci_doe_vectors_child);
+}
+
+/* The generic DOE driver */
 
 static int pci_doe_discover(struct pci_doe_dev *doe)
 {
-	unsigned int index = 0, ver = doe->version >= 2 ? 2 : 0, n = 0;
-	u32 *prots, *shrunk;
-	int rc;
+	u32 *prots __free(kfree) = kcalloc(PCI_DOE_MAX_PROTOCOLS, sizeof(u32),
+					   GFP_KERNEL);
+	unsigned int index = 0, ver = doe->version >= 2 ? 2 : 0, n = 0, i, x;
+	u32 *found;
 
-	prots = kcalloc(PCI_DOE_MAX_PROTOCOLS, sizeof(*prots), GFP_KERNEL);
 	if (!prots)
 		return -ENOMEM;
 
-	do {
+	/*
+	 * Indices are 8 bits, so 256 exchanges see every entry: a device
+	 * whose Next Index never reaches 0 cannot keep the binding busy.
+	 */
+	for (x = 0; x < PCI_DOE_MAX_PROTOCOLS; x++) {
 		__le32 req, rsp;
 		struct pci_doe_task task = {
 			.vid = PCI_VENDOR_ID_PCI_SIG,
@@ -1162,9 +1436,8 @@ static int pci_doe_discover(struct pci_doe_dev *doe)
 			.response_pl = &rsp,
 			.response_pl_sz = sizeof(rsp),
 		};
-		u32 val;
-		u16 vid;
-		u8 type;
+		u32 val, prot;
+		int rc;
 
 		/* Discovery version 2 if the Capability Version is 2 or more */
 		req = cpu_to_le32(FIELD_PREP(PCI_DOE_DATA_OBJECT_DISC_REQ_3_INDEX, index) |
@@ -1176,31 +1449,32 @@ static int pci_doe_discover(struct pci_doe_dev *doe)
 			dev_dbg_ratelimited(&doe->pdev->dev,
 					    "[%x] Discovery index %u failed: %d\n",
 					    doe->doe_cap, index, rc);
-			kfree(prots);
 			return rc;
 		}
 		val = le32_to_cpu(rsp);
-		vid = FIELD_GET(PCI_DOE_DATA_OBJECT_DISC_RSP_3_VID, val);
-		type = FIELD_GET(PCI_DOE_DATA_OBJECT_DISC_RSP_3_PROTOCOL, val);
-		prots[n++] = pci_doe_prot(vid, type);
-		pci_dbg(doe->pdev, "[%x] found protocol %04x:%02x\n", doe->doe_cap,
-			vid, type);
+		prot = pci_doe_prot(FIELD_GET(PCI_DOE_DATA_OBJECT_DISC_RSP_3_VID, val),
+				    FIELD_GET(PCI_DOE_DATA_OBJECT_DISC_RSP_3_PROTOCOL, val));
+		/* A protocol listed twice is kept once */
+		for (i = 0; i < n && prots[i] != prot; i++)
+			;
+		if (i == n) {
+			prots[n++] = prot;
+			pci_dbg(doe->pdev, "[%x] found protocol %04x:%02x\n",
+				doe->doe_cap, pci_doe_prot_vid(prot),
+				pci_doe_prot_type(prot));
+		}
 		index = FIELD_GET(PCI_DOE_DATA_OBJECT_DISC_RSP_3_NEXT_INDEX, val);
-	} while (index && n < PCI_DOE_MAX_PROTOCOLS);
-
-	/*
-	 * Keep only what Discovery found: a copy of the right size, since
-	 * krealloc() keeps an object that is large enough.  On failure the
-	 * larger array stays.
-	 */
-	shrunk = kmemdup(prots, n * sizeof(*prots), GFP_KERNEL);
-	if (shrunk) {
-		kfree(prots);
-		prots = shrunk;
+		if (!index)
+			break;
 	}
 
+	/* Keep only what Discovery found: krealloc() would keep the 1 KiB */
+	found = kmemdup(prots, n * sizeof(*prots), GFP_KERNEL);
+	if (!found)
+		return -ENOMEM;
+
 	spin_lock_irq(&doe->lock);
-	doe->prots = prots;
+	doe->prots = found;
 	doe->nr_prots = n;
 	spin_unlock_irq(&doe->lock);
 	return 0;
@@ -1209,8 +1483,7 @@ static int pci_doe_discover(struct pci_doe_dev *doe)
 /*
  * sysfs features/: one read-only file per protocol Discovery found, named
  * and containing "VVVV:TT", the naming of the PCI core's doe_features.
- * Created while the generic driver is bound; the names and attributes are
- * device-managed by that binding.
+ * Present while the generic driver is bound and Discovery succeeded.
  */
 static const struct attribute_group pci_doe_features_group = {
 	.name = "features",
@@ -1223,56 +1496,55 @@ static ssize_t pci_doe_feature_show(struct device *dev,
 	return sysfs_emit(buf, "%s\n", attr->attr.name);
 }
 
-static int pci_doe_add_features(struct pci_doe_dev *doe)
-{
-	struct device *dev = &doe->adev.dev;
-	struct device_attribute *attrs;
-	unsigned int i;
-	int rc;
-
-	rc = sysfs_create_group(&dev->kobj, &pci_doe_features_group);
-	if (rc)
-		return rc;
-	attrs = devm_kcalloc(dev, doe->nr_prots, sizeof(*attrs), GFP_KERNEL);
-	if (!attrs) {
-		rc = -ENOMEM;
-		goto err;
-	}
-	for (i = 0; i < doe->nr_prots; i++) {
-		struct device_attribute *a = &attrs[i];
-
-		a->attr.name = devm_kasprintf(dev, GFP_KERNEL, "%04x:%02x",
-					      doe->prots[i] & 0xffff,
-					      doe->prots[i] >> 16);
-		if (!a->attr.name) {
-			rc = -ENOMEM;
-			goto err;
-		}
-		sysfs_attr_init(&a->attr);
-		a->attr.mode = 0444;
-		a->show = pci_doe_feature_show;
-		/* Discovery may list a protocol twice: keep the first */
-		rc = sysfs_add_file_to_group(&dev->kobj, &a->attr, "features");
-		if (rc && rc != -EEXIST)
-			goto err;
-	}
-	return 0;
-err:
-	sysfs_remove_group(&dev->kobj, &pci_doe_features_group);
-	return rc;
-}
-
 static void pci_doe_remove_features(struct pci_doe_dev *doe)
 {
+	if (!doe->features)
+		return;
 	sysfs_remove_group(&doe->adev.dev.kobj, &pci_doe_features_group);
+	kfree(doe->features);
+	doe->features = NULL;
 }
 
-static void pci_doe_set_state(struct pci_doe_dev *doe, enum pci_doe_state state)
+/* Names and attributes in one allocation: n attributes, then n names */
+static int pci_doe_add_features(struct pci_doe_dev *doe)
 {
-	spin_lock_irq(&doe->lock);
-	doe->state = state;
-	spin_unlock_irq(&doe->lock);
-	wake_up_all(&doe->wq);
+	struct kobject *kobj = &doe->adev.dev.kobj;
+	unsigned int i, n = doe->nr_prots;
+	struct device_attribute *attrs;
+	char *names;
+	int rc;
+
+	rc = pci_doe_kunit_inject(doe, PCI_DOE_KUNIT_FEATURES);
+	if (rc)
+		return rc;
+	attrs = kcalloc(n, sizeof(*attrs) + PCI_DOE_FEATURE_NAME_SZ, GFP_KERNEL);
+	if (!attrs)
+		return -ENOMEM;
+	names = (char *)&attrs[n];
+	rc = sysfs_create_group(kobj, &pci_doe_features_group);
+	if (rc) {
+		kfree(attrs);
+		return rc;
+	}
+	doe->features = attrs;
+	for (i = 0; i < n; i++) {
+		struct device_attribute *a = &attrs[i];
+		char *name = names + i * PCI_DOE_FEATURE_NAME_SZ;
+
+		snprintf(name, PCI_DOE_FEATURE_NAME_SZ, "%04x:%02x",
+			 pci_doe_prot_vid(doe->prots[i]),
+			 pci_doe_prot_type(doe->prots[i]));
+		sysfs_attr_init(&a->attr);
+		a->attr.name = name;
+		a->attr.mode = 0444;
+		a->show = pci_doe_feature_show;
+		rc = sysfs_add_file_to_group(kobj, &a->attr, "features");
+		if (rc) {
+			pci_doe_remove_features(doe);
+			return rc;
+		}
+	}
+	return 0;
 }
 
 static struct pci_doe_claim *pci_doe_find_claim(struct pci_doe_dev *doe,
@@ -1306,11 +1578,13 @@ static void pci_doe_unclaim(void *data)
  * @vid: Vendor ID of the protocol
  * @type: Data Object Type of the protocol
  * @flags: 0, or PCI_DOE_CLAIM_READ_ONLY_SAFE if the protocol's exchanges
- *	   only read, so that userspace may still run them
+ *	   only read, so that userspace may run them too
  *
- * While claimed, PCI_DOE_IOC_EXCHANGE refuses the protocol with -EBUSY,
- * unless @flags has PCI_DOE_CLAIM_READ_ONLY_SAFE.  Discovery cannot be
- * claimed.  The claim holds a reference to @doe.
+ * Userspace may exchange through PCI_DOE_IOC_EXCHANGE only Discovery and
+ * the protocols claimed with PCI_DOE_CLAIM_READ_ONLY_SAFE; a protocol
+ * claimed without it is refused with -EBUSY, an unclaimed one with
+ * -EACCES.  Discovery cannot be claimed.  The claim holds a reference to
+ * @doe.
  *
  * Return: 0, -EINVAL for Discovery, -EBUSY if the protocol is claimed
  * already, -ENOMEM.
@@ -1345,37 +1619,105 @@ int devm_pci_doe_claim(struct device *dev, struct pci_doe_dev *doe, u16 vid,
 EXPORT_SYMBOL_GPL(devm_pci_doe_claim);
 
 /*
- * May userspace exchange (@vid, @type) through PCI_DOE_IOC_EXCHANGE?
- * Discovery always; a protocol a kernel user claimed only if it is
- * read-only safe.
+ * May userspace exchange (@vid, @type) through PCI_DOE_IOC_EXCHANGE while
+ * the kernel owns the DOE Capability?  Default deny: Discovery, and what a
+ * kernel user declared read-only safe.  Anything else (CMA/SPDM, Secured
+ * CMA, vendor protocols) needs the DOE Capability handed over by unbind.
  */
-VISIBLE_IF_KUNIT int pci_doe_user_permitted(struct pci_doe_dev *doe, u16 vid,
-					    u8 type)
+static int pci_doe_user_permitted(struct pci_doe_dev *doe, u16 vid, u8 type)
 {
 	struct pci_doe_claim *c;
-	int rc = 0;
+	int rc;
 
 	if (pci_doe_is_discovery(vid, type))
 		return 0;
 	spin_lock_irq(&doe->lock);
-	c = pci_doe_find_claim(doe, pci_doe_prot(vid, type));
-	if (c && !(c->flags & PCI_DOE_CLAIM_READ_ONLY_SAFE))
-		rc = -EBUSY;
+	if (!__pci_doe_supports_prot(doe, vid, type)) {
+		rc = -EOPNOTSUPP;
+	} else {
+		c = pci_doe_find_claim(doe, pci_doe_prot(vid, type));
+		if (!c)
+			rc = -EACCES;
+		else if (!(c->flags & PCI_DOE_CLAIM_READ_ONLY_SAFE))
+			rc = -EBUSY;
+		else
+			rc = 0;
+	}
 	spin_unlock_irq(&doe->lock);
 	return rc;
 }
-EXPORT_SYMBOL_IF_KUNIT(pci_doe_user_permitted);
+
+/* One layout for 32-bit and 64-bit userspace: compat_ptr_ioctl() suffices */
+static_assert(sizeof(struct pci_doe_exchange) == 40);
+static_assert(offsetof(struct pci_doe_exchange, request) == 16);
+static_assert(offsetof(struct pci_doe_exchange, response_size) == 36);
+
+/*
+ * An exchange of PCI_DOE_IOC_EXCHANGE.  It lives on the heap, owned by the
+ * ioctl and by the task in flight: a fatal signal ends the ioctl at once,
+ * and the last owner frees the buffers, so no task ever points at freed
+ * memory.
+ */
+struct pci_doe_user_task {
+	struct pci_doe_task task;
+	struct completion done;
+	refcount_t owners;
+	void *req;
+	void *rsp;
+};
+
+static void pci_doe_user_task_put(struct pci_doe_user_task *ut)
+{
+	if (!refcount_dec_and_test(&ut->owners))
+		return;
+	kvfree(ut->req);
+	kvfree(ut->rsp);
+	kfree(ut);
+}
+
+static void pci_doe_user_task_complete(struct pci_doe_task *task)
+{
+	struct pci_doe_user_task *ut = container_of(task, typeof(*ut), task);
+
+	complete(&ut->done);
+	pci_doe_user_task_put(ut);
+}
+
+/*
+ * Wait for the task killably.  On a fatal signal, a task still queued is
+ * taken back; one in flight is left to complete, and frees itself.
+ */
+static int pci_doe_user_wait(struct pci_doe_dev *doe,
+			     struct pci_doe_user_task *ut)
+{
+	bool queued;
+
+	if (!wait_for_completion_killable(&ut->done))
+		return ut->task.rv;
+
+	spin_lock_irq(&doe->lock);
+	queued = !list_empty(&ut->task.node);
+	if (queued)
+		list_del_init(&ut->task.node);
+	spin_unlock_irq(&doe->lock);
+	if (queued)	/* never started: the task's reference is ours too */
+		pci_doe_user_task_put(ut);
+	return -EINTR;
+}
 
 static long pci_doe_user_exchange(struct pci_doe_dev *doe,
 				  struct pci_doe_exchange __user *uex)
 {
+	struct pci_doe_user_task *ut;
 	struct pci_doe_exchange ex;
-	void *req, *rsp;
 	u32 size;
 	int rc;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
+	rc = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	if (rc)
+		return rc;
 	if (get_user(size, &uex->size))
 		return -EFAULT;
 	if (size != sizeof(ex))
@@ -1392,28 +1734,47 @@ static long pci_doe_user_exchange(struct pci_doe_dev *doe,
 	if (rc)
 		return rc;
 
-	req = kvmalloc(max_t(u32, ex.request_size, 1), GFP_KERNEL);
-	rsp = kvzalloc(ex.response_size, GFP_KERNEL);
-	if (!req || !rsp) {
+	ut = kzalloc(sizeof(*ut), GFP_KERNEL);
+	if (!ut)
+		return -ENOMEM;
+	refcount_set(&ut->owners, 1);
+	init_completion(&ut->done);
+	ut->req = kvmalloc(max_t(u32, ex.request_size, 1), GFP_KERNEL);
+	ut->rsp = kvzalloc(ex.response_size, GFP_KERNEL);
+	if (!ut->req || !ut->rsp) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (copy_from_user(req, u64_to_user_ptr(ex.request), ex.request_size)) {
+	if (copy_from_user(ut->req, u64_to_user_ptr(ex.request), ex.request_size)) {
 		rc = -EFAULT;
 		goto out;
 	}
-	rc = pci_doe(doe, ex.vid, ex.type, req, ex.request_size, rsp,
-		     ex.response_size);
+	ut->task = (struct pci_doe_task) {
+		.vid = ex.vid,
+		.type = ex.type,
+		.request_pl = ut->req,
+		.request_pl_sz = ex.request_size,
+		.response_pl = ut->rsp,
+		.response_pl_sz = ex.response_size,
+		.complete = pci_doe_user_task_complete,
+	};
+	INIT_LIST_HEAD(&ut->task.node);
+	refcount_inc(&ut->owners);	/* the task's */
+	rc = pci_doe_submit_task(doe, &ut->task);
+	if (rc) {
+		refcount_dec(&ut->owners);
+		goto out;
+	}
+	rc = pci_doe_user_wait(doe, ut);
 	if (rc < 0)
 		goto out;
-	if (copy_to_user(u64_to_user_ptr(ex.response), rsp, rc) ||
+	if (copy_to_user(u64_to_user_ptr(ex.response), ut->rsp, rc) ||
 	    put_user(rc, &uex->response_size))
 		rc = -EFAULT;
 	else
 		rc = 0;
 out:
-	kvfree(req);
-	kvfree(rsp);
+	pci_doe_user_task_put(ut);
 	return rc;
 }
 
@@ -1469,34 +1830,156 @@ static const struct file_operations pci_doe_fops = {
 	.llseek = noop_llseek,
 };
 
+#if IS_ENABLED(CONFIG_PCI_DOE_KUNIT_TEST)
+/* A file as open("/dev/pci_doe.doe.<id>") gives it, without devtmpfs */
+VISIBLE_IF_KUNIT struct file *pci_doe_kunit_open(struct pci_doe_dev *doe)
+{
+	struct file *file;
+	int rc;
+
+	file = anon_inode_getfile("[pci_doe]", &pci_doe_fops, &doe->misc,
+				  O_RDWR);
+	if (IS_ERR(file))
+		return file;
+	rc = pci_doe_open(NULL, file);
+	if (rc) {
+		file->private_data = NULL;
+		fput(file);
+		return ERR_PTR(rc);
+	}
+	return file;
+}
+EXPORT_SYMBOL_IF_KUNIT(pci_doe_kunit_open);
+#endif
+
 /* /dev/pci_doe.doe.<id>, a child of the auxiliary device in sysfs */
 static int pci_doe_add_cdev(struct pci_doe_dev *doe)
 {
+	int rc;
+
+	rc = pci_doe_kunit_inject(doe, PCI_DOE_KUNIT_CDEV);
+	if (rc)
+		return rc;
 	memset(&doe->misc, 0, sizeof(doe->misc));
 	doe->misc.minor = MISC_DYNAMIC_MINOR;
 	doe->misc.name = dev_name(&doe->adev.dev);
 	doe->misc.fops = &pci_doe_fops;
 	doe->misc.parent = &doe->adev.dev;
 	doe->misc.mode = 0600;
-	return misc_register(&doe->misc);
+	rc = misc_register(&doe->misc);
+	if (!rc)
+		doe->misc_added = true;
+	return rc;
+}
+
+static void pci_doe_set_state(struct pci_doe_dev *doe, enum pci_doe_state state)
+{
+	spin_lock_irq(&doe->lock);
+	/* Unbind wins over whatever the work item reached meanwhile */
+	if (doe->state != PCI_DOE_UNBOUND)
+		doe->state = state;
+	spin_unlock_irq(&doe->lock);
+	wake_up_all(&doe->wq);
 }
 
 /*
- * Hand the DOE Capability back: DOE Interrupt Enable off before the
- * handler goes, then the config region, after which the kernel never
- * touches the Capability again, then the protocols Discovery found.
- * Called by probe on failure and by remove once no task runs.
+ * Abort and Discovery of a new binding, run by the work item with
+ * @exchange_lock held, so that no exchange can come between them.  Only
+ * they decide whether the kernel can use the DOE Capability; sysfs
+ * features/ and the character device are extras whose failure is
+ * reported and survived.
  */
-static void pci_doe_hand_back(struct pci_doe_dev *doe)
+static int pci_doe_setup(struct pci_doe_dev *doe)
 {
-	int irq = doe->irq;
+	struct pci_dev *pdev = doe->pdev;
+	int rc;
+
+	lockdep_assert_held(&doe->exchange_lock);
+	/* Abort resets the DOE Capability (PCIe r6.2 sec 6.30.2) */
+	rc = pci_doe_abort(doe, "bind");
+	if (!rc)
+		rc = pci_doe_discover(doe);
+	if (rc) {
+		if (!pci_doe_cancelled(doe))
+			pci_err(pdev, "[%x] DOE Capability unusable: %d\n",
+				doe->doe_cap, rc);
+		pci_doe_set_state(doe, PCI_DOE_DEAD);
+		return rc;
+	}
+
+	rc = pci_doe_add_features(doe);
+	if (rc)
+		pci_info(pdev, "[%x] no DOE features in sysfs: %d\n",
+			 doe->doe_cap, rc);
+	pci_doe_set_state(doe, PCI_DOE_READY);
+	pci_doe_irq_attach(doe);
+	/* Only now: the character device serves a READY DOE Capability */
+	if (READ_ONCE(doe->state) == PCI_DOE_READY) {
+		rc = pci_doe_add_cdev(doe);
+		if (rc)
+			pci_info(pdev, "[%x] no DOE character device: %d\n",
+				 doe->doe_cap, rc);
+	}
+	return 0;
+}
+
+/*
+ * Binding only claims the register block and hands Abort and Discovery to
+ * the work item; it never fails for the device's sake, so lookups can
+ * tell "bound, Discovery running" from "no driver" at once.
+ */
+static int pci_doe_probe(struct auxiliary_device *adev,
+			 const struct auxiliary_device_id *id)
+{
+	struct pci_doe_dev *doe = container_of(adev, struct pci_doe_dev, adev);
+
+	/*
+	 * The kernel owns the DOE register block while bound: a userspace
+	 * config write to it warns and taints (pci_write_config()).
+	 */
+	if (!pci_request_config_region_exclusive(doe->pdev, doe->doe_cap,
+						 PCI_DOE_CAP_SIZEOF,
+						 dev_name(&adev->dev)))
+		return -EBUSY;
+
+	spin_lock_irq(&doe->lock);
+	doe->cancel = false;
+	doe->state = PCI_DOE_PROBING;
+	queue_work(system_unbound_wq, &doe->work);
+	spin_unlock_irq(&doe->lock);
+	return 0;
+}
+
+/*
+ * Hand the DOE Capability back: refuse new tasks, fail the queued ones and
+ * cut the one in flight short; then no open file, no features/, no DOE
+ * interrupt (Interrupt Enable off first), no config region, after which
+ * the kernel never touches the Capability again.
+ */
+static void pci_doe_remove(struct auxiliary_device *adev)
+{
+	struct pci_doe_dev *doe = container_of(adev, struct pci_doe_dev, adev);
 	u32 *prots;
 
-	if (irq) {
-		pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_CTRL, 0);
-		WRITE_ONCE(doe->irq, 0);
-		free_irq(irq, doe);
+	spin_lock_irq(&doe->lock);
+	doe->cancel = true;
+	doe->state = PCI_DOE_UNBOUND;
+	spin_unlock_irq(&doe->lock);
+	wake_up_all(&doe->wq);
+	/* Every task on the list has the work pending (submit) */
+	flush_work(&doe->work);
+	/* Wait for an exchange pci_doe() runs in its caller's thread */
+	mutex_lock(&doe->exchange_lock);
+	mutex_unlock(&doe->exchange_lock);
+
+	/* No new opens; open files get -ENODEV from here on */
+	if (doe->misc_added) {
+		misc_deregister(&doe->misc);
+		doe->misc_added = false;
 	}
+	WRITE_ONCE(doe->binding, doe->binding + 1);
+	pci_doe_remove_features(doe);
+	pci_doe_irq_detach(doe, false);
 	pci_release_config_region(doe->pdev, doe->doe_cap, PCI_DOE_CAP_SIZEOF);
 
 	spin_lock_irq(&doe->lock);
@@ -1505,97 +1988,6 @@ static void pci_doe_hand_back(struct pci_doe_dev *doe)
 	doe->nr_prots = 0;
 	spin_unlock_irq(&doe->lock);
 	kfree(prots);
-}
-
-static int pci_doe_probe(struct auxiliary_device *adev,
-			 const struct auxiliary_device_id *id)
-{
-	struct pci_doe_dev *doe = container_of(adev, struct pci_doe_dev, adev);
-	struct pci_dev *pdev = doe->pdev;
-	int rc;
-
-	pci_doe_set_state(doe, PCI_DOE_PROBING);
-	doe->cancel = false;
-
-	/*
-	 * The kernel owns the DOE register block while bound: a userspace
-	 * config write to it warns and taints (pci_write_config()).
-	 */
-	if (!pci_request_config_region_exclusive(pdev, doe->doe_cap,
-						 PCI_DOE_CAP_SIZEOF,
-						 dev_name(&adev->dev))) {
-		pci_doe_set_state(doe, PCI_DOE_UNBOUND);
-		return -EBUSY;
-	}
-
-	if (doe->vec_irq && !READ_ONCE(pci_doe_poll)) {
-		rc = request_irq(doe->vec_irq, pci_doe_irq, IRQF_SHARED,
-				 dev_name(&adev->dev), doe);
-		if (rc)
-			pci_info(pdev, "[%x] cannot share IRQ %d (%d); polling\n",
-				 doe->doe_cap, doe->vec_irq, rc);
-		else
-			WRITE_ONCE(doe->irq, doe->vec_irq);
-	}
-	if (doe->irq) {
-		/*
-		 * An MSI/MSI-X message is a memory write from the function,
-		 * which it may only issue with Bus Master Enable set (PCIe
-		 * r6.2 sec 7.5.1.1.3).  The function sends the DOE
-		 * interrupt only once DOE Interrupt Enable is set, so set
-		 * Bus Master Enable right before it.
-		 */
-		pci_set_master(pdev);
-	}
-
-	/* Abort resets the DOE Capability; it also sets Interrupt Enable */
-	rc = pci_doe_abort(doe, "probe");
-	if (rc)
-		goto err;
-	rc = pci_doe_discover(doe);
-	if (rc)
-		goto err;
-	rc = pci_doe_add_features(doe);
-	if (rc)
-		goto err;
-	rc = pci_doe_add_cdev(doe);
-	if (rc)
-		goto err_features;
-
-	pci_doe_set_state(doe, PCI_DOE_READY);
-	return 0;
-
-err_features:
-	pci_doe_remove_features(doe);
-err:
-	pci_doe_hand_back(doe);
-	pci_doe_set_state(doe, PCI_DOE_UNBOUND);
-	pci_err(pdev, "[%x] DOE Capability unusable: %d\n", doe->doe_cap, rc);
-	return rc;
-}
-
-static void pci_doe_remove(struct auxiliary_device *adev)
-{
-	struct pci_doe_dev *doe = container_of(adev, struct pci_doe_dev, adev);
-
-	/* No new opens; open files get -ENODEV from here on */
-	misc_deregister(&doe->misc);
-	WRITE_ONCE(doe->binding, doe->binding + 1);
-
-	/* Refuse new tasks, fail queued ones, cut the one in flight short */
-	spin_lock_irq(&doe->lock);
-	doe->cancel = true;
-	doe->state = PCI_DOE_UNBOUND;
-	spin_unlock_irq(&doe->lock);
-	wake_up_all(&doe->wq);
-	flush_work(&doe->work);
-	/* Wait for an exchange pci_doe() runs in its caller's thread */
-	mutex_lock(&doe->exchange_lock);
-	mutex_unlock(&doe->exchange_lock);
-
-	pci_doe_remove_features(doe);
-	/* The DOE Capability is userspace's from here on */
-	pci_doe_hand_back(doe);
 }
 
 static const struct auxiliary_device_id pci_doe_id_table[] = {
@@ -1608,12 +2000,52 @@ static struct auxiliary_driver pci_doe_driver = {
 	.probe = pci_doe_probe,
 	.remove = pci_doe_remove,
 	.id_table = pci_doe_id_table,
-	.driver.probe_type = PROBE_PREFER_ASYNCHRONOUS,
+	.driver.probe_type = PROBE_FORCE_SYNCHRONOUS,
+};
+
+static int pci_doe_kick_child(struct device *dev, void *unused)
+{
+	struct pci_doe_dev *doe;
+
+	if (!pci_doe_is_doe_dev(dev))
+		return 0;
+	doe = to_pci_doe_dev(dev);
+	spin_lock_irq(&doe->lock);
+	if (doe->state == PCI_DOE_READY)
+		queue_work(system_unbound_wq, &doe->work);
+	spin_unlock_irq(&doe->lock);
+	return 0;
+}
+
+/*
+ * When a driver's probe has returned, its handlers are in place: let the
+ * work item attach the DOE handlers of its function (PCI_DOE_IRQ_SPARE).
+ */
+static int pci_doe_bus_notify(struct notifier_block *nb, unsigned long action,
+			      void *data)
+{
+	struct device *dev = data;
+
+	if (action == BUS_NOTIFY_BOUND_DRIVER)
+		device_for_each_child(dev, NULL, pci_doe_kick_child);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block pci_doe_bus_nb = {
+	.notifier_call = pci_doe_bus_notify,
 };
 
 static int __init pci_doe_driver_init(void)
 {
-	return __auxiliary_driver_register(&pci_doe_driver, THIS_MODULE,
-					   PCI_DOE_AUX_MODNAME);
+	int rc;
+
+	rc = bus_register_notifier(&pci_bus_type, &pci_doe_bus_nb);
+	if (rc)
+		return rc;
+	rc = __auxiliary_driver_register(&pci_doe_driver, THIS_MODULE,
+					 PCI_DOE_AUX_MODNAME);
+	if (rc)
+		bus_unregister_notifier(&pci_bus_type, &pci_doe_bus_nb);
+	return rc;
 }
 subsys_initcall(pci_doe_driver_init);

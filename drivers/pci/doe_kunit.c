@@ -11,9 +11,16 @@
  *
  * The responder serves Discovery (versions 1 and 2), an echo protocol and
  * a large-object protocol (up to 2^18 dwords), answers after a
- * configurable delay, can inject every fault a device can commit, and
- * raises a real Linux IRQ, which a test-only hook in doe.c hands to the
- * DOE Capability in place of an MSI vector.
+ * configurable delay and can inject every fault a device can commit.
+ *
+ * The function has an MSI Capability, so the test driver (the "parent")
+ * enables MSI for real and frees it for real, through the PCI core.  The
+ * vectors its DOE Capabilities signal on are modelled: Linux IRQs that the
+ * responder raises in software, which the one test seam of doe.c
+ * (struct pci_doe_kunit_ops) hands out in place of pci_irq_vector().  The
+ * parent shares them with handlers of its own, with every flag a driver
+ * may use.  A second kind of fake function is a PCIe Root Port, for the
+ * PCIe port driver, whose vectors are the real MSI ones.
  */
 
 #include <kunit/device.h>
@@ -21,14 +28,19 @@
 #include <linux/bitfield.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/file.h>
 #include <linux/hrtimer.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/kthread.h>
+#include <linux/mman.h>
 #include <linux/pci.h>
 #include <linux/pci-doe.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/trace_events.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
@@ -38,6 +50,7 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
 #define FAKE_VENDOR		0x1234
 #define FAKE_DEVICE		0xd0e0
+#define FAKE_PORT		0xd0e1	/* a Root Port: the PCIe port driver's */
 #define TEST_VID		0x1234	/* Vendor ID of the test protocols */
 #define PROT_ECHO		0x01	/* response payload = request payload */
 #define PROT_LARGE		0x02	/* request: N; response: N pattern dwords */
@@ -47,6 +60,8 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 #define DOE_CAP1		0x200
 #define MAX_DW			BIT(18)
 #define NR_FAKE_DOE		2
+#define NR_VEC			4	/* modelled vectors of a function */
+#define MSI_CAP			0x50
 
 enum fault {
 	F_NONE,
@@ -81,7 +96,9 @@ struct resp {
 	u16 off;
 	u8 version;
 	u8 prot2;		/* second test protocol Discovery lists */
-	int irq;		/* Linux IRQ raised, 0 if none */
+	bool dup;		/* Discovery lists the echo protocol twice */
+	bool cycle;		/* Discovery's Next Index never reaches 0 */
+	unsigned int msg;	/* DOE Interrupt Message Number */
 
 	raw_spinlock_t lock;	/* all fields below */
 	bool int_en, int_status, error, ready, abort_stuck;
@@ -96,19 +113,70 @@ struct resp {
 
 	/* counters, read by the tests */
 	unsigned int status_reads, gos, aborts, raised, in_flight, max_in_flight;
+	/*
+	 * Of *@watch: when half the request is written, at Go, when half
+	 * the response is read, and at its last acknowledgment
+	 */
+	atomic_t *watch;
+	int snap[4];
+};
+
+/* How the parent driver uses the function's vector 0 */
+enum parent_irq {
+	P_NONE,
+	P_PLAIN,	/* request_irq(IRQF_SHARED) */
+	P_ONESHOT,	/* threaded, no primary, IRQF_SHARED | IRQF_ONESHOT */
+	P_THREADED,	/* primary and thread, IRQF_SHARED */
+};
+
+/* When the parent requests it */
+enum parent_when {
+	W_BEFORE,	/* in probe, before devm_pci_doe_create_devices() */
+	W_AFTER,	/* in probe, after it (cxl_pci's order) */
+	W_LATER,	/* after probe returned (the test requests it) */
+};
+
+/* What the fake function looks like and what its driver does */
+struct fake_opts {
+	int nr_doe;
+	bool use_irq;		/* the parent enables MSI; DOE may use vector i */
+	u8 version;
+	unsigned int flags;	/* devm_pci_doe_create_devices() flags */
+	bool no_vectors;	/* the parent does not enable MSI */
+	bool no_master;		/* the parent does not set Bus Master Enable */
+	bool no_int_sup;	/* DOE Capabilities without Interrupt Support */
+	enum parent_irq parent;
+	enum parent_when when;
+	bool keep_vectors;	/* ->remove() leaves the vectors enabled */
+	bool port;		/* a Root Port with PME, for the port driver */
+	int domain;		/* PCI domain; 0: the next free one */
+	bool dup_prot;		/* Discovery lists a protocol twice */
+	bool cycle;		/* Discovery never ends */
 };
 
 struct fake {
 	struct kunit *test;
+	struct fake_opts o;
 	u8 cfg[PCI_CFG_SPACE_EXP_SIZE];
 	struct resp resp[NR_FAKE_DOE];
 	int nr_doe;
-	bool use_irq;
 	bool all_ones;
 	struct pci_sysdata sysdata;
 	struct pci_bus *bus;
 	struct pci_dev *pdev;
 	int removed;
+
+	int vec[NR_VEC];	/* modelled vectors; 0: none */
+
+	/* The parent driver */
+	struct task_struct *probe_task;
+	bool track_cmd;		/* count PCI_COMMAND writes from elsewhere */
+	atomic_t cmd_writes_elsewhere;
+	bool parent_has_irq;
+	int parent_rc;		/* of its request */
+	atomic_t parent_pending, parent_irqs;
+	bool action_after_free;	/* on vector 0 or 1 right after the free */
+	bool removed_parent;
 };
 
 static atomic_t fake_domain = ATOMIC_INIT(0x10000);
@@ -154,11 +222,17 @@ static void resp_reset(struct resp *r)
 	in_flight_end(r);
 }
 
+/* The modelled vector the DOE Capability signals on, 0 if none */
+static int resp_vec(struct resp *r)
+{
+	return r->msg < NR_VEC ? READ_ONCE(r->fake->vec[r->msg]) : 0;
+}
+
 /* Set Data Object Ready; returns true if the IRQ must be raised */
 static bool resp_set_ready(struct resp *r)
 {
 	r->ready = true;
-	if (r->int_en && !r->int_status && r->irq) {
+	if (r->int_en && !r->int_status && resp_vec(r)) {
 		r->int_status = true;
 		return true;
 	}
@@ -167,8 +241,11 @@ static bool resp_set_ready(struct resp *r)
 
 static void resp_raise(struct resp *r)
 {
+	int irq = resp_vec(r);
+
 	r->raised++;
-	generic_handle_irq_safe(r->irq);
+	if (irq)
+		generic_handle_irq_safe(irq);
 }
 
 /* A delayed response becomes ready, in hard interrupt context */
@@ -211,9 +288,9 @@ static bool resp_go(struct resp *r)
 	type = FIELD_GET(PCI_DOE_DATA_OBJECT_HEADER_1_TYPE, hdr1);
 
 	if (vid == PCI_VENDOR_ID_PCI_SIG && type == PCI_DOE_PROTOCOL_DISCOVERY) {
-		u8 prots[][2] = { { 0, 0 }, { 1, PROT_ECHO },
-				  { 1, PROT_LARGE }, { 1, r->prot2 } };
-		unsigned int n = r->prot2 ? 4 : 3, index;
+		u8 prots[][2] = { { 0, 0 }, { 1, PROT_ECHO }, { 1, PROT_LARGE },
+				  { 1, r->prot2 ?: PROT_ECHO } };
+		unsigned int n = r->prot2 || r->dup ? 4 : 3, index;
 
 		if (len < 3)
 			goto drop;
@@ -223,7 +300,7 @@ static bool resp_go(struct resp *r)
 			goto drop;
 		r->rbuf[2] = (prots[index][0] ? TEST_VID : PCI_VENDOR_ID_PCI_SIG) |
 			     prots[index][1] << 16 |
-			     (index + 1 < n ? index + 1 : 0) << 24;
+			     (index + 1 < n ? index + 1 : r->cycle) << 24;
 		plen = 1;
 	} else if (vid == TEST_VID && (type == PROT_ECHO || type == PROT_ECHO2 ||
 					type == PROT_UNLISTED)) {
@@ -266,7 +343,7 @@ static bool resp_go(struct resp *r)
 		return false;
 	if (r->fault == F_ERROR_NOT_READY) {
 		r->error = true;
-		if (r->int_en && !r->int_status && r->irq) {
+		if (r->int_en && !r->int_status && resp_vec(r)) {
 			r->int_status = true;
 			return true;
 		}
@@ -289,6 +366,12 @@ static bool resp_busy(struct resp *r)
 {
 	return r->abort_stuck || r->fault == F_BUSY_STUCK ||
 	       (r->fault == F_BUSY_MS && time_before(jiffies, r->busy_until));
+}
+
+static void resp_snap(struct resp *r, int i)
+{
+	if (r->watch)
+		r->snap[i] = atomic_read(r->watch);
 }
 
 static u32 resp_read(struct resp *r, int reg)
@@ -326,8 +409,10 @@ static bool resp_write(struct resp *r, int reg, u32 val)
 			resp_reset(r);
 			return false;
 		}
-		if (val & PCI_DOE_CTRL_GO)
+		if (val & PCI_DOE_CTRL_GO) {
+			resp_snap(r, 1);
 			return resp_go(r);
+		}
 		break;
 	case PCI_DOE_STATUS:
 		if (val & PCI_DOE_STATUS_INT_STATUS)
@@ -336,6 +421,8 @@ static bool resp_write(struct resp *r, int reg, u32 val)
 	case PCI_DOE_WRITE:
 		if (r->widx < MAX_DW)
 			r->wbuf[r->widx++] = val;
+		if (r->widx == MAX_DW / 2)
+			resp_snap(r, 0);
 		break;
 	case PCI_DOE_READ:
 		if (!r->ready || r->error) {
@@ -345,6 +432,10 @@ static bool resp_write(struct resp *r, int reg, u32 val)
 			break;
 		}
 		r->ridx++;
+		if (r->ridx == r->rvalid / 2)
+			resp_snap(r, 2);
+		if (r->ridx == r->rvalid)
+			resp_snap(r, 3);
 		if (r->ridx >= r->rvalid || r->ridx >= r->ready_drop_at) {
 			r->ready = false;
 			if (r->ridx >= r->rvalid)
@@ -368,6 +459,19 @@ static struct resp *fake_resp(struct fake *f, int where)
 	return NULL;
 }
 
+/* Config registers a driver may write; the rest is read-only here */
+static bool fake_writable(struct fake *f, int where, int size)
+{
+	int end = where + size;
+
+	if (where >= PCI_COMMAND && end <= PCI_COMMAND + 2)
+		return true;
+	if (where >= MSI_CAP + PCI_MSI_FLAGS && end <= MSI_CAP + PCI_MSI_MASK_64)
+		return true;
+	/* A bridge's bus numbers, which enumeration assigns */
+	return f->o.port && where >= PCI_PRIMARY_BUS && end <= PCI_SEC_LATENCY_TIMER;
+}
+
 static int fake_read(struct pci_bus *bus, unsigned int devfn, int where,
 		     int size, u32 *val)
 {
@@ -375,7 +479,8 @@ static int fake_read(struct pci_bus *bus, unsigned int devfn, int where,
 	unsigned long flags;
 	struct resp *r;
 
-	if (devfn != 0 || READ_ONCE(f->removed)) {
+	/* One function, on the root bus: nothing behind a Root Port */
+	if (devfn != 0 || bus->number || READ_ONCE(f->removed)) {
 		*val = (u32)PCI_ERROR_RESPONSE;
 		return PCIBIOS_DEVICE_NOT_FOUND;
 	}
@@ -406,7 +511,7 @@ static int fake_write(struct pci_bus *bus, unsigned int devfn, int where,
 	bool raise;
 	__le32 le;
 
-	if (devfn != 0 || READ_ONCE(f->removed))
+	if (devfn != 0 || bus->number || READ_ONCE(f->removed))
 		return PCIBIOS_DEVICE_NOT_FOUND;
 	if (READ_ONCE(f->all_ones))
 		return PCIBIOS_SUCCESSFUL;
@@ -421,8 +526,10 @@ static int fake_write(struct pci_bus *bus, unsigned int devfn, int where,
 			resp_raise(r);
 		return PCIBIOS_SUCCESSFUL;
 	}
-	/* The headers and the PCIe Capability are read-only here */
-	if (where >= PCI_COMMAND && where < PCI_COMMAND + 2) {
+	if (where == PCI_COMMAND && READ_ONCE(f->track_cmd) &&
+	    current != READ_ONCE(f->probe_task))
+		atomic_inc(&f->cmd_writes_elsewhere);
+	if (fake_writable(f, where, size)) {
 		le = cpu_to_le32(val);
 		memcpy(&f->cfg[where], &le, size);
 	}
@@ -446,27 +553,46 @@ static void put32(struct fake *f, int off, u32 v)
 	put16(f, off + 2, v >> 16);
 }
 
-/* Config space: header, PCIe Capability at 0x40, DOE at 0x100 (and 0x200) */
-static void fake_build_cfg(struct fake *f, u8 version)
+/*
+ * Config space: header, PCIe Capability at 0x40, MSI Capability (2
+ * messages, 64-bit) at 0x50, DOE at 0x100 (and 0x200).  A port is a Root
+ * Port (type 1 header) whose PME interrupt is message 0.
+ */
+static void fake_build_cfg(struct fake *f)
 {
 	int i;
 
 	put16(f, PCI_VENDOR_ID, FAKE_VENDOR);
-	put16(f, PCI_DEVICE_ID, FAKE_DEVICE);
+	put16(f, PCI_DEVICE_ID, f->o.port ? FAKE_PORT : FAKE_DEVICE);
 	put16(f, PCI_STATUS, PCI_STATUS_CAP_LIST);
-	put32(f, PCI_CLASS_REVISION, PCI_CLASS_OTHERS << 16);
+	put32(f, PCI_CLASS_REVISION,
+	      (f->o.port ? PCI_CLASS_BRIDGE_PCI_NORMAL : PCI_CLASS_OTHERS << 8) << 8);
+	f->cfg[PCI_HEADER_TYPE] = f->o.port ? PCI_HEADER_TYPE_BRIDGE : 0;
+	if (f->o.port) {
+		/* No bridge windows: base above limit */
+		f->cfg[PCI_IO_BASE] = 0xf0;
+		put16(f, PCI_MEMORY_BASE, 0xfff0);
+		put16(f, PCI_PREF_MEMORY_BASE, 0xfff0);
+	}
 	f->cfg[PCI_CAPABILITY_LIST] = 0x40;
 	f->cfg[0x40] = PCI_CAP_ID_EXP;
-	f->cfg[0x41] = 0;
-	put16(f, 0x40 + PCI_EXP_FLAGS, 2 | PCI_EXP_TYPE_ENDPOINT << 4);
+	f->cfg[0x41] = MSI_CAP;
+	put16(f, 0x40 + PCI_EXP_FLAGS, 2 |
+	      (f->o.port ? PCI_EXP_TYPE_ROOT_PORT : PCI_EXP_TYPE_ENDPOINT) << 4);
+	f->cfg[MSI_CAP] = PCI_CAP_ID_MSI;
+	f->cfg[MSI_CAP + 1] = 0;
+	put16(f, MSI_CAP + PCI_MSI_FLAGS, PCI_MSI_FLAGS_64BIT |
+	      FIELD_PREP(PCI_MSI_FLAGS_QMASK, 1));
 
 	for (i = 0; i < f->nr_doe; i++) {
 		struct resp *r = &f->resp[i];
 		u16 next = i + 1 < f->nr_doe ? f->resp[i + 1].off : 0;
 
-		put32(f, r->off, PCI_EXT_CAP_ID_DOE | version << 16 | next << 20);
-		/* Interrupt Support, Interrupt Message Number i */
-		put32(f, r->off + PCI_DOE_CAP, PCI_DOE_CAP_INT_SUP | i << 1);
+		put32(f, r->off, PCI_EXT_CAP_ID_DOE | f->o.version << 16 | next << 20);
+		/* Interrupt Support, Interrupt Message Number i (1 for a port) */
+		if (!f->o.no_int_sup)
+			put32(f, r->off + PCI_DOE_CAP,
+			      PCI_DOE_CAP_INT_SUP | r->msg << 1);
 	}
 }
 
@@ -477,19 +603,48 @@ static struct fake *fake_of_pdev(struct pci_dev *pdev)
 	return bus_to_fake(pdev->bus);
 }
 
-/* The test-only hook of doe.c: the responder's IRQ for a DOE Capability */
-static int fake_irq_hook(struct pci_dev *pdev, u16 doe_cap)
+/*
+ * The seam of doe.c: the modelled vector of DOE Interrupt Message Number
+ * @msg, while the parent has MSI enabled.  A port's are its real ones.
+ */
+static int fake_vector(struct pci_dev *pdev, unsigned int msg)
 {
 	struct fake *f = fake_of_pdev(pdev);
-	int i;
 
-	if (!f || !f->use_irq)
+	if (!f || f->o.port)
+		return -ENODEV;
+	if (!pdev->msi_enabled && !pdev->msix_enabled)
 		return 0;
-	for (i = 0; i < f->nr_doe; i++)
-		if (f->resp[i].off == doe_cap)
-			return f->resp[i].irq;
-	return 0;
+	return msg < NR_VEC ? READ_ONCE(f->vec[msg]) : 0;
 }
+
+/* Set by a test: run in pci_doe_submit_task() after it queued a task */
+static void (*fake_submitted_fn)(struct pci_doe_dev *doe);
+/* Set by a test: fail an optional step of binding */
+static int (*fake_inject_fn)(struct pci_doe_dev *doe,
+			     enum pci_doe_kunit_step step);
+
+static void fake_submitted(struct pci_doe_dev *doe)
+{
+	void (*fn)(struct pci_doe_dev *doe) = READ_ONCE(fake_submitted_fn);
+
+	if (fn)
+		fn(doe);
+}
+
+static int fake_inject(struct pci_doe_dev *doe, enum pci_doe_kunit_step step)
+{
+	int (*fn)(struct pci_doe_dev *doe, enum pci_doe_kunit_step step);
+
+	fn = READ_ONCE(fake_inject_fn);
+	return fn ? fn(doe, step) : 0;
+}
+
+static const struct pci_doe_kunit_ops fake_doe_ops = {
+	.vector = fake_vector,
+	.submitted = fake_submitted,
+	.inject = fake_inject,
+};
 
 static void fake_destroy(void *data)
 {
@@ -507,11 +662,12 @@ static void fake_destroy(void *data)
 		struct resp *r = &f->resp[i];
 
 		hrtimer_cancel(&r->ready_timer);
-		if (r->irq)
-			irq_free_desc(r->irq);
 		vfree(r->wbuf);
 		vfree(r->rbuf);
 	}
+	for (i = 0; i < NR_VEC; i++)
+		if (f->vec[i])
+			irq_free_desc(f->vec[i]);
 	kfree(f);
 }
 
@@ -526,13 +682,131 @@ static int fake_alloc_irq(void)
 	return irq;
 }
 
+/* The parent's handlers on vector 0: claim only what the test raised */
+static irqreturn_t parent_hardirq(int irq, void *data)
+{
+	struct fake *f = data;
+
+	if (!atomic_xchg(&f->parent_pending, 0))
+		return IRQ_NONE;
+	atomic_inc(&f->parent_irqs);
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t parent_primary(int irq, void *data)
+{
+	struct fake *f = data;
+
+	return atomic_read(&f->parent_pending) ? IRQ_WAKE_THREAD : IRQ_NONE;
+}
+
+static int parent_request(struct fake *f)
+{
+	int irq = f->vec[0], rc;
+
+	switch (f->o.parent) {
+	case P_PLAIN:
+		rc = request_irq(irq, parent_hardirq, IRQF_SHARED,
+				 "doe-kunit-parent", f);
+		break;
+	case P_ONESHOT:
+		rc = request_threaded_irq(irq, NULL, parent_hardirq,
+					  IRQF_SHARED | IRQF_ONESHOT,
+					  "doe-kunit-parent", f);
+		break;
+	case P_THREADED:
+		rc = request_threaded_irq(irq, parent_primary, parent_hardirq,
+					  IRQF_SHARED, "doe-kunit-parent", f);
+		break;
+	default:
+		return 0;
+	}
+	f->parent_rc = rc;
+	f->parent_has_irq = !rc;
+	return rc;
+}
+
+static void parent_free(struct fake *f)
+{
+	if (f->parent_has_irq)
+		free_irq(f->vec[0], f);
+	f->parent_has_irq = false;
+}
+
 /*
- * Create the fake host bridge and its device; the test PCI driver binds
- * and creates the DOE devices.  Returns with the generic driver's
- * Discovery finished on every DOE Capability.
+ * The test driver's probe: MSI, Bus Master Enable and its own handler as
+ * its options say, around devm_pci_doe_create_devices().
  */
-static struct fake *fake_create(struct kunit *test, int nr_doe, bool use_irq,
-				u8 version)
+static int doe_kunit_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct fake *f = fake_of_pdev(pdev);
+	int rc;
+
+	WRITE_ONCE(f->probe_task, current);
+	WRITE_ONCE(f->track_cmd, true);
+	rc = pcim_enable_device(pdev);
+	if (rc)
+		return rc;
+	if (!f->o.no_vectors) {
+		rc = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);
+		if (rc < 0)
+			return rc;
+	}
+	if (!f->o.no_master)
+		pci_set_master(pdev);
+	if (f->o.when == W_BEFORE)
+		parent_request(f);
+	rc = devm_pci_doe_create_devices(pdev, f->o.flags);
+	if (f->o.when == W_AFTER)
+		parent_request(f);
+	return rc;
+}
+
+static void doe_kunit_remove(struct pci_dev *pdev)
+{
+	struct fake *f = fake_of_pdev(pdev);
+
+	WRITE_ONCE(f->track_cmd, false);
+	parent_free(f);
+	if (!f->o.keep_vectors) {
+		pci_free_irq_vectors(pdev);
+		f->action_after_free = irq_has_action(f->vec[0]) ||
+				       irq_has_action(f->vec[1]);
+	}
+	f->removed_parent = true;
+}
+
+/* A DOE Capability's current interrupt, as its sysfs attribute shows it */
+static void doe_interrupt_attr(struct pci_doe_dev *doe, char *buf);
+
+static int match_doe_dev(struct device *dev, void *data)
+{
+	return !strncmp(dev_name(dev), "pci_doe.doe.", 12);
+}
+
+/* Wait until the DOE Capability's handler is attached, at most 5 s */
+static bool wait_attached(struct pci_doe_dev *doe)
+{
+	char buf[32];
+	int i;
+
+	for (i = 0; i < 250; i++) {
+		doe_interrupt_attr(doe, buf);
+		if (strcmp(buf, "poll\n"))
+			return true;
+		msleep(20);
+	}
+	return false;
+}
+
+/*
+ * Create the fake host bridge and its device; the test PCI driver (or the
+ * port driver) binds and creates the DOE devices.  Returns with the
+ * generic driver's Discovery finished on every DOE Capability, and, where
+ * the options promise it, with the DOE interrupt attached.
+ */
+static struct fake *fake_create_opts(struct kunit *test,
+				     const struct fake_opts *o)
 {
 	struct resource busn = DEFINE_RES_NAMED(0, 0xff, "doe-kunit bus",
 						IORESOURCE_BUS);
@@ -549,7 +823,7 @@ static struct fake *fake_create(struct kunit *test, int nr_doe, bool use_irq,
 	 * create several: one name per PCI domain, which outlives the
 	 * device's driver.
 	 */
-	domain = atomic_inc_return(&fake_domain);
+	domain = o->domain ?: atomic_inc_return(&fake_domain);
 	name = kunit_kzalloc(test, 32, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, name);
 	snprintf(name, 32, "doe-kunit-host-%x", domain);
@@ -559,29 +833,36 @@ static struct fake *fake_create(struct kunit *test, int nr_doe, bool use_irq,
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	f->test = test;
-	f->nr_doe = nr_doe;
-	f->use_irq = use_irq;
-	for (i = 0; i < nr_doe; i++) {
+	f->o = *o;
+	if (!f->o.use_irq)
+		f->o.no_vectors = true;
+	f->nr_doe = o->nr_doe;
+	for (i = 0; i < f->nr_doe; i++) {
 		struct resp *r = &f->resp[i];
 
 		r->fake = f;
 		r->off = i ? DOE_CAP1 : DOE_CAP0;
 		r->prot2 = i ? PROT_ECHO2 : 0;
+		r->dup = o->dup_prot && !i;
+		r->cycle = o->cycle;
+		r->msg = o->port ? 1 : i;
 		raw_spin_lock_init(&r->lock);
 		hrtimer_init(&r->ready_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 		r->ready_timer.function = resp_ready_timer;
 		r->wbuf = vzalloc(MAX_DW * sizeof(u32));
 		r->rbuf = vzalloc((MAX_DW + 1) * sizeof(u32));
-		if (use_irq)
-			r->irq = fake_alloc_irq();
 	}
+	if (o->use_irq && !o->port)
+		for (i = 0; i < NR_VEC; i++)
+			f->vec[i] = fake_alloc_irq();
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, fake_destroy, f));
-	for (i = 0; i < nr_doe; i++) {
+	for (i = 0; i < f->nr_doe; i++) {
 		KUNIT_ASSERT_NOT_NULL(test, f->resp[i].wbuf);
 		KUNIT_ASSERT_NOT_NULL(test, f->resp[i].rbuf);
-		KUNIT_ASSERT_GE(test, f->resp[i].irq, 0);
 	}
-	fake_build_cfg(f, version);
+	for (i = 0; i < NR_VEC; i++)
+		KUNIT_ASSERT_GE(test, f->vec[i], 0);
+	fake_build_cfg(f);
 
 	f->sysdata.domain = domain;
 	f->sysdata.node = NUMA_NO_NODE;
@@ -602,12 +883,37 @@ static struct fake *fake_create(struct kunit *test, int nr_doe, bool use_irq,
 	f->pdev = pci_get_slot(f->bus, 0);
 	KUNIT_ASSERT_NOT_NULL(test, f->pdev);
 	pci_dev_put(f->pdev);	/* the bus holds it until fake_destroy() */
+	KUNIT_ASSERT_NOT_NULL(test, f->pdev->dev.driver);
 
-	/* pci_doe_find() waits for the asynchronous Discovery */
+	/* pci_doe_find() waits for the Abort and Discovery of the binding */
 	doe = pci_doe_find(f->pdev, TEST_VID, PROT_ECHO);
 	KUNIT_ASSERT_NOT_NULL(test, doe);
+	/*
+	 * The parent's probe has returned: with PCI_DOE_IRQ_SPARE or a
+	 * handler of the parent on vector 0, the DOE handler comes next.
+	 */
+	if (o->use_irq && !o->port && !o->no_int_sup &&
+	    ((o->flags & PCI_DOE_IRQ_ALLOC) ||
+	     (!o->no_vectors && !o->no_master &&
+	      ((o->flags & PCI_DOE_IRQ_SPARE) ||
+	       (o->parent && o->when != W_LATER)))))
+		KUNIT_EXPECT_TRUE(test, wait_attached(doe));
 	pci_doe_put(doe);
 	return f;
+}
+
+/* The common fake: @nr_doe DOE Capabilities, on vectors 0 and 1 if @use_irq */
+static struct fake *fake_create(struct kunit *test, int nr_doe, bool use_irq,
+				u8 version)
+{
+	struct fake_opts o = {
+		.nr_doe = nr_doe,
+		.use_irq = use_irq,
+		.version = version,
+		.flags = PCI_DOE_IRQ_SPARE,
+	};
+
+	return fake_create_opts(test, &o);
 }
 
 KUNIT_DEFINE_ACTION_WRAPPER(pci_doe_put_action, pci_doe_put, struct pci_doe_dev *);
@@ -619,6 +925,15 @@ static struct pci_doe_dev *find_doe(struct kunit *test, struct fake *f, u8 type)
 
 	KUNIT_ASSERT_NOT_NULL(test, doe);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, pci_doe_put_action, doe));
+	return doe;
+}
+
+/* After a bind: wait for its Abort and Discovery; the caller puts it */
+static struct pci_doe_dev *find_doe_wait(struct kunit *test, struct fake *f)
+{
+	struct pci_doe_dev *doe = pci_doe_find(f->pdev, TEST_VID, PROT_ECHO);
+
+	KUNIT_ASSERT_NOT_NULL(test, doe);
 	return doe;
 }
 
@@ -868,12 +1183,24 @@ static void run_fault(struct kunit *test, const struct fault_case *fc, bool irq)
 	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
 	struct resp *r = &f->resp[0];
 	unsigned int aborts = r->aborts;
+	ktime_t t0;
+	s64 ms;
 
 	set_fault(r, fc->fault, fc->ms);
+	t0 = ktime_get();
 	if (fc->rc)
 		KUNIT_EXPECT_EQ(test, echo_rc(doe), fc->rc);
 	else
 		echo_ok(test, doe, 2);
+	/*
+	 * PCIe r6.2 sec 6.30.2: Busy and Data Object Ready are waited for
+	 * 1 second; then the Abort (on QEMU-fast hardware) takes no time.
+	 */
+	ms = ktime_ms_delta(ktime_get(), t0);
+	if (fc->rc == -ETIMEDOUT || fc->rc == -EBUSY) {
+		KUNIT_EXPECT_GE(test, ms, 1000);
+		KUNIT_EXPECT_LT(test, ms, 1600);
+	}
 	if (fc->aborts)
 		KUNIT_EXPECT_GT(test, r->aborts, aborts);
 	/* The mailbox is idle afterwards: no Error, no Ready, no Busy */
@@ -957,7 +1284,7 @@ static void spurious_irq(struct kunit *test)
 	int events = pci_doe_kunit_irq_events(doe), i;
 
 	for (i = 0; i < 10; i++)
-		generic_handle_irq_safe(r->irq);
+		generic_handle_irq_safe(resp_vec(r));
 	KUNIT_EXPECT_EQ(test, pci_doe_kunit_irq_events(doe), events);
 	echo_ok(test, doe, 3);
 	KUNIT_EXPECT_GT(test, pci_doe_kunit_irq_events(doe), events);
@@ -1263,11 +1590,6 @@ static void check_all_done(struct kunit *test, struct lt *l, int n)
 	KUNIT_EXPECT_EQ(test, atomic_read(&lt_done), n);
 }
 
-static int match_doe_dev(struct device *dev, void *data)
-{
-	return !strncmp(dev_name(dev), "pci_doe.doe.", 12);
-}
-
 static struct device *doe_auxdev(struct kunit *test, struct fake *f)
 {
 	struct device *dev = device_find_child(&f->pdev->dev, NULL, match_doe_dev);
@@ -1289,6 +1611,8 @@ static void unbind_generic_busy(struct kunit *test)
 	l = queue_many(test, doe, &f->resp[0], 51);
 	device_release_driver(adev);
 	check_all_done(test, l, 51);
+	/* Handed over with DOE Interrupt Enable clear */
+	KUNIT_EXPECT_FALSE(test, f->resp[0].int_en);
 
 	/* Handed over: the kernel's users get -ENODEV, lookups nothing */
 	KUNIT_EXPECT_EQ(test, echo_rc(doe), -ENODEV);
@@ -1298,6 +1622,7 @@ static void unbind_generic_busy(struct kunit *test)
 	/* Bind again: Abort, rediscover, work */
 	f->resp[0].delay_us = 0;
 	KUNIT_ASSERT_EQ(test, device_attach(adev), 1);
+	pci_doe_put(find_doe_wait(test, f));
 	KUNIT_EXPECT_TRUE(test, pci_doe_supports_prot(doe, TEST_VID, PROT_ECHO));
 	echo_ok(test, doe, 3);
 }
@@ -1335,61 +1660,963 @@ static void remove_waiting(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, echo_rc(doe), -ENODEV);
 }
 
+/* The sysfs interrupt attribute of a DOE Capability, into @buf[32] */
+static void doe_interrupt_attr(struct pci_doe_dev *doe, char *buf)
+{
+	struct device *dev = pci_doe_kunit_dev(doe);
+	const struct attribute_group **g = dev->type->groups;
+	char *page = (char *)get_zeroed_page(GFP_KERNEL);
+	struct device_attribute *attr;
+	int i;
+
+	strscpy(buf, "none\n", 32);
+	if (!page)
+		return;
+	for (i = 0; g[0]->attrs[i]; i++) {
+		if (strcmp(g[0]->attrs[i]->name, "interrupt"))
+			continue;
+		attr = container_of(g[0]->attrs[i], struct device_attribute, attr);
+		if (attr->show(dev, attr, page) > 0)
+			strscpy(buf, page, 32);
+	}
+	free_page((unsigned long)page);
+}
+
 /* The sysfs interrupt attribute says how the DOE Capability is driven */
 static void interrupt_attr(struct kunit *test)
 {
 	struct fake *fi = fake_create(test, 1, true, 1);
 	struct fake *fp = fake_create(test, 1, false, 1);
-	struct device *di = doe_auxdev(test, fi), *dp = doe_auxdev(test, fp);
-	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL), want[32];
-	const struct attribute_group **g = di->type->groups;
-	struct device_attribute *attr = NULL;
-	int i;
+	char buf[32];
 
-	for (i = 0; g[0]->attrs[i]; i++)
-		if (!strcmp(g[0]->attrs[i]->name, "interrupt"))
-			attr = container_of(g[0]->attrs[i], struct device_attribute, attr);
-	KUNIT_ASSERT_NOT_NULL(test, attr);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	snprintf(want, sizeof(want), "irq %d\n", fi->resp[0].irq);
-	attr->show(di, attr, buf);
-	KUNIT_EXPECT_STREQ(test, buf, want);
-	attr->show(dp, attr, buf);
+	doe_interrupt_attr(find_doe(test, fi, PROT_ECHO), buf);
+	KUNIT_EXPECT_STREQ(test, buf, "msi 0\n");
+	doe_interrupt_attr(find_doe(test, fp, PROT_ECHO), buf);
 	KUNIT_EXPECT_STREQ(test, buf, "poll\n");
 }
 
+/* PCI_DOE_IOC_EXCHANGE, through the file's own ioctl */
+
+struct uexch {
+	struct pci_doe_exchange ex;
+	u8 req[64];
+	u8 rsp[64];
+};
+
+static struct file *doe_open(struct kunit *test, struct pci_doe_dev *doe)
+{
+	struct file *file = pci_doe_kunit_open(doe);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	return file;
+}
+
+static void doe_close(struct file *file)
+{
+	fput(file);
+	flush_delayed_fput();
+}
+
 /*
- * A kernel user's claim makes PCI_DOE_IOC_EXCHANGE refuse the protocol
- * with -EBUSY, unless read-only safe; Discovery is never refused; the
- * claim ends when the claimer's driver unbinds.
+ * One exchange of @req_sz bytes through the ioctl, with its buffers in
+ * user memory of this test.  Returns the ioctl's result; the response
+ * payload goes to @rsp (64 bytes).
  */
-static void claims(struct kunit *test)
+static long doe_ioctl(struct kunit *test, struct file *file, u16 vid, u8 type,
+		      const void *req, u32 req_sz, void *rsp)
+{
+	unsigned long ua = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE,
+					 PROT_READ | PROT_WRITE,
+					 MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	struct uexch __user *u = (struct uexch __user *)ua;
+	struct uexch k = {
+		.ex = {
+			.size = sizeof(k.ex),
+			.vid = vid,
+			.type = type,
+			.request = (u64)(uintptr_t)u->req,
+			.response = (u64)(uintptr_t)u->rsp,
+			.request_size = req_sz,
+			.response_size = sizeof(k.rsp),
+		},
+	};
+	long rc;
+
+	KUNIT_ASSERT_NE_MSG(test, ua, 0, "no user memory");
+	KUNIT_ASSERT_LE(test, req_sz, sizeof(k.req));
+	memcpy(k.req, req, req_sz);
+	KUNIT_ASSERT_EQ(test, copy_to_user(u, &k, sizeof(k)), 0);
+	rc = file->f_op->unlocked_ioctl(file, PCI_DOE_IOC_EXCHANGE,
+					(unsigned long)u);
+	KUNIT_ASSERT_EQ(test, copy_from_user(&k, u, sizeof(k)), 0);
+	if (rsp)
+		memcpy(rsp, k.rsp, sizeof(k.rsp));
+	return rc ?: k.ex.response_size;
+}
+
+/*
+ * Default deny: while the kernel owns the DOE Capability, the ioctl serves
+ * Discovery and what a kernel user declared read-only safe; an unclaimed
+ * protocol is refused with EACCES, one claimed exclusively with EBUSY,
+ * one Discovery did not list with EOPNOTSUPP.  A claim ends when its
+ * driver unbinds.
+ */
+static void ioctl_default_deny(struct kunit *test)
 {
 	struct fake *f = fake_create(test, 1, false, 1);
 	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
 	struct device *dev = kunit_device_register(test, "doe-kunit-claimer");
+	struct file *file = doe_open(test, doe);
+	__le32 req = cpu_to_le32(5), disc = 0;
+	u8 rsp[64];
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-	KUNIT_EXPECT_EQ(test, pci_doe_user_permitted(doe, TEST_VID, PROT_ECHO), 0);
+	KUNIT_EXPECT_EQ(test, doe_ioctl(test, file, PCI_VENDOR_ID_PCI_SIG,
+					PCI_DOE_PROTOCOL_DISCOVERY, &disc, 4, rsp), 4);
+	KUNIT_EXPECT_EQ(test, doe_ioctl(test, file, TEST_VID, PROT_ECHO, &req, 4, rsp),
+			-EACCES);
+	KUNIT_EXPECT_EQ(test, doe_ioctl(test, file, TEST_VID, PROT_UNLISTED, &req, 4,
+					rsp), -EOPNOTSUPP);
+
 	KUNIT_EXPECT_EQ(test, devm_pci_doe_claim(dev, doe, TEST_VID, PROT_ECHO, 0), 0);
-	KUNIT_EXPECT_EQ(test, pci_doe_user_permitted(doe, TEST_VID, PROT_ECHO), -EBUSY);
-	KUNIT_EXPECT_EQ(test, devm_pci_doe_claim(dev, doe, TEST_VID, PROT_ECHO, 0), -EBUSY);
-	KUNIT_EXPECT_EQ(test, devm_pci_doe_claim(dev, doe, TEST_VID, PROT_LARGE,
-						 PCI_DOE_CLAIM_READ_ONLY_SAFE), 0);
-	KUNIT_EXPECT_EQ(test, pci_doe_user_permitted(doe, TEST_VID, PROT_LARGE), 0);
-	KUNIT_EXPECT_EQ(test, devm_pci_doe_claim(dev, doe, PCI_VENDOR_ID_PCI_SIG,
-						 PCI_DOE_PROTOCOL_DISCOVERY, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, pci_doe_user_permitted(doe, PCI_VENDOR_ID_PCI_SIG,
-						     PCI_DOE_PROTOCOL_DISCOVERY), 0);
+	KUNIT_EXPECT_EQ(test, devm_pci_doe_claim(dev, doe, TEST_VID, PROT_ECHO, 0),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, doe_ioctl(test, file, TEST_VID, PROT_ECHO, &req, 4, rsp),
+			-EBUSY);
 	/* The claim does not stop the kernel's own exchanges */
 	echo_ok(test, doe, 2);
+
+	KUNIT_EXPECT_EQ(test, devm_pci_doe_claim(dev, doe, TEST_VID, PROT_LARGE,
+						 PCI_DOE_CLAIM_READ_ONLY_SAFE), 0);
+	KUNIT_EXPECT_EQ(test, doe_ioctl(test, file, TEST_VID, PROT_LARGE, &req, 4, rsp),
+			20);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(((__le32 *)rsp)[4]), pattern(4));
+	KUNIT_EXPECT_EQ(test, devm_pci_doe_claim(dev, doe, PCI_VENDOR_ID_PCI_SIG,
+						 PCI_DOE_PROTOCOL_DISCOVERY, 0), -EINVAL);
+
 	kunit_device_unregister(test, dev);
-	KUNIT_EXPECT_EQ(test, pci_doe_user_permitted(doe, TEST_VID, PROT_ECHO), 0);
+	KUNIT_EXPECT_EQ(test, doe_ioctl(test, file, TEST_VID, PROT_LARGE, &req, 4, rsp),
+			-EACCES);
+	doe_close(file);
 }
 
-static int doe_kunit_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+/* Send SIGKILL to a thread after a delay */
+struct killer {
+	struct task_struct *victim;
+	unsigned int ms;
+	struct completion done;
+};
+
+static int killer_fn(void *data)
 {
-	return devm_pci_doe_create_devices(pdev);
+	struct killer *k = data;
+
+	msleep(k->ms);
+	send_sig(SIGKILL, k->victim, 1);
+	complete(&k->done);
+	return 0;
+}
+
+/*
+ * A fatal signal ends PCI_DOE_IOC_EXCHANGE at once, whether its exchange
+ * is queued or in flight; the exchange left in the kernel owns its
+ * buffers (KASAN would see them used after free) and completes.
+ */
+static void ioctl_killable(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, false, 1);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	struct device *dev = kunit_device_register(test, "doe-kunit-claimer");
+	struct file *file = doe_open(test, doe);
+	struct killer k = { .victim = current, .ms = 50 };
+	__le32 req = cpu_to_le32(9);
+	struct lt *l;
+	ktime_t t0;
+	u8 rsp[64];
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	KUNIT_ASSERT_EQ(test, devm_pci_doe_claim(dev, doe, TEST_VID, PROT_ECHO,
+						 PCI_DOE_CLAIM_READ_ONLY_SAFE), 0);
+	f->resp[0].delay_us = 300000;
+	allow_signal(SIGKILL);
+
+	/* In flight: the responder takes 300 ms, the signal comes at 50 ms */
+	init_completion(&k.done);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(killer_fn, &k, "doe-killer")));
+	t0 = ktime_get();
+	KUNIT_EXPECT_EQ(test, doe_ioctl(test, file, TEST_VID, PROT_ECHO, &req, 4, rsp),
+			-EINTR);
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), t0), 250);
+	wait_for_completion(&k.done);
+	flush_signals(current);
+
+	/* Queued behind a slow task: taken back without running */
+	l = queue_many(test, doe, &f->resp[0], 1);
+	init_completion(&k.done);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(killer_fn, &k, "doe-killer")));
+	t0 = ktime_get();
+	KUNIT_EXPECT_EQ(test, doe_ioctl(test, file, TEST_VID, PROT_ECHO, &req, 4, rsp),
+			-EINTR);
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), t0), 250);
+	wait_for_completion(&k.done);
+	flush_signals(current);
+	disallow_signal(SIGKILL);
+
+	/* Both left in the kernel complete; the DOE Capability is idle */
+	msleep(700);
+	KUNIT_EXPECT_EQ(test, atomic_read(&l[0].calls), 1);
+	f->resp[0].delay_us = 0;
+	echo_ok(test, doe, 2);
+	doe_close(file);
+}
+
+/* Run by the pci_doe_lockdown suite only, booted with lockdown=integrity */
+static void ioctl_locked_down(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, false, 1);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	struct file *file = doe_open(test, doe);
+	__le32 disc = 0;
+
+	KUNIT_ASSERT_NE_MSG(test, security_locked_down(LOCKDOWN_PCI_ACCESS), 0,
+			    "this suite needs the kernel booted with lockdown=integrity");
+	KUNIT_EXPECT_EQ(test, doe_ioctl(test, file, PCI_VENDOR_ID_PCI_SIG,
+					PCI_DOE_PROTOCOL_DISCOVERY, &disc, 4, NULL), -EPERM);
+	/* The kernel's own exchanges go on */
+	echo_ok(test, doe, 1);
+	doe_close(file);
+}
+
+/* The DOE interrupt and the parent's interrupts */
+
+struct share_case {
+	const char *name;
+	enum parent_irq parent;
+	enum parent_when when;
+	bool rerequest;		/* the parent frees its handler and requests it again */
+};
+
+static const struct share_case share_cases[] = {
+	{ "plain before", P_PLAIN, W_BEFORE },
+	{ "oneshot before", P_ONESHOT, W_BEFORE },
+	{ "threaded before", P_THREADED, W_BEFORE },
+	{ "plain after", P_PLAIN, W_AFTER },
+	{ "oneshot after", P_ONESHOT, W_AFTER },
+	{ "threaded after", P_THREADED, W_AFTER },
+	{ "plain later", P_PLAIN, W_LATER },
+	{ "oneshot later", P_ONESHOT, W_LATER },
+	{ "threaded later", P_THREADED, W_LATER },
+	{ "plain re-requested", P_PLAIN, W_BEFORE, true },
+	{ "oneshot re-requested", P_ONESHOT, W_AFTER, true },
+	{ "threaded re-requested", P_THREADED, W_AFTER, true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(share, share_cases, name);
+
+/* The parent's handler gets an interrupt raised for it on vector 0 */
+static void expect_parent_irq(struct kunit *test, struct fake *f)
+{
+	int before = atomic_read(&f->parent_irqs), i;
+
+	atomic_set(&f->parent_pending, 1);
+	generic_handle_irq_safe(f->vec[0]);
+	for (i = 0; i < 50 && atomic_read(&f->parent_irqs) == before; i++)
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->parent_irqs), before + 1);
+}
+
+/*
+ * An exchange with a 20 ms response delay is woken by the DOE interrupt:
+ * a fixed number of DOE Status reads, not a poll loop.
+ */
+static void expect_irq_exchange(struct kunit *test, struct fake *f,
+				struct pci_doe_dev *doe)
+{
+	struct resp *r = &f->resp[0];
+	int events = pci_doe_kunit_irq_events(doe);
+	unsigned int reads = r->status_reads;
+
+	r->delay_us = 20000;
+	echo_ok(test, doe, 2);
+	r->delay_us = 0;
+	KUNIT_EXPECT_GT(test, pci_doe_kunit_irq_events(doe), events);
+	KUNIT_EXPECT_LE(test, r->status_reads - reads, 6);
+}
+
+/*
+ * The parent shares vector 0 with the DOE Capability: plain, IRQF_ONESHOT
+ * or threaded; requested before devm_pci_doe_create_devices(), after it
+ * in probe (with the generic driver already bound), after probe, or
+ * freed and requested again.  Every request succeeds, both handlers get
+ * their interrupts, and exchanges use the DOE interrupt.
+ */
+static void irq_sharing(struct kunit *test)
+{
+	const struct share_case *c = test->param_value;
+	struct fake_opts o = {
+		.nr_doe = 1, .use_irq = true, .version = 1,
+		.parent = c->parent, .when = c->when,
+		/* A vector requested after probe is shared, never spare */
+		.flags = c->when == W_LATER ? 0 : PCI_DOE_IRQ_SPARE,
+	};
+	struct fake *f = fake_create_opts(test, &o);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	char buf[32];
+
+	if (c->when == W_LATER) {
+		/* Polling until the parent has a handler there to share */
+		doe_interrupt_attr(doe, buf);
+		KUNIT_EXPECT_STREQ(test, buf, "poll\n");
+		echo_ok(test, doe, 1);
+		KUNIT_EXPECT_EQ(test, parent_request(f), 0);
+		echo_ok(test, doe, 1);	/* attaches */
+	}
+	KUNIT_ASSERT_EQ(test, f->parent_rc, 0);
+	KUNIT_ASSERT_TRUE(test, f->parent_has_irq);
+	if (c->rerequest) {
+		parent_free(f);
+		KUNIT_EXPECT_EQ(test, parent_request(f), 0);
+	}
+	KUNIT_EXPECT_TRUE(test, wait_attached(doe));
+	doe_interrupt_attr(doe, buf);
+	KUNIT_EXPECT_STREQ(test, buf, "msi 0\n");
+
+	expect_parent_irq(test, f);
+	expect_irq_exchange(test, f, doe);
+	expect_parent_irq(test, f);
+}
+
+/*
+ * A parent that frees its vectors in ->remove(), before devres deletes
+ * the DOE devices: by then no DOE handler is on them, neither the one
+ * sharing vector 0 nor the one alone on spare vector 1.
+ */
+static void vectors_freed_in_remove(struct kunit *test)
+{
+	struct fake_opts o = {
+		.nr_doe = 2, .use_irq = true, .version = 1,
+		.flags = PCI_DOE_IRQ_SPARE, .parent = P_PLAIN, .when = W_BEFORE,
+	};
+	struct fake *f = fake_create_opts(test, &o);
+	struct pci_doe_dev *d1 = find_doe(test, f, PROT_ECHO2);
+
+	KUNIT_EXPECT_TRUE(test, wait_attached(d1));
+	KUNIT_EXPECT_TRUE(test, irq_has_action(f->vec[0]));
+	KUNIT_EXPECT_TRUE(test, irq_has_action(f->vec[1]));
+	device_release_driver(&f->pdev->dev);
+	KUNIT_EXPECT_TRUE(test, f->removed_parent);
+	KUNIT_EXPECT_FALSE(test, f->action_after_free);
+	KUNIT_EXPECT_FALSE(test, irq_has_action(f->vec[0]));
+	KUNIT_EXPECT_FALSE(test, irq_has_action(f->vec[1]));
+	KUNIT_EXPECT_EQ(test, echo_rc(d1), -ENODEV);
+}
+
+/*
+ * The parent frees and allocates its vectors while bound, and gets
+ * another IRQ number: the DOE handler moves with it, also across a rebind
+ * of the generic driver, and never touches the old number, which is gone.
+ */
+static void vectors_reallocated(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, true, 1);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	struct device *adev = doe_auxdev(test, f);
+	int old = f->vec[0], new = fake_alloc_irq();
+	char buf[32];
+
+	KUNIT_ASSERT_GT(test, new, 0);
+	KUNIT_EXPECT_TRUE(test, irq_has_action(old));
+	pci_free_irq_vectors(f->pdev);
+	KUNIT_EXPECT_FALSE(test, irq_has_action(old));
+	doe_interrupt_attr(doe, buf);
+	KUNIT_EXPECT_STREQ(test, buf, "poll\n");
+	echo_ok(test, doe, 1);		/* no vectors: polls */
+
+	WRITE_ONCE(f->vec[0], new);
+	irq_free_desc(old);		/* the old number is gone for good */
+	KUNIT_ASSERT_EQ(test, pci_alloc_irq_vectors(f->pdev, 1, 1, PCI_IRQ_MSI), 1);
+	expect_irq_exchange(test, f, doe);
+	KUNIT_EXPECT_TRUE(test, irq_has_action(new));
+
+	device_release_driver(adev);
+	KUNIT_EXPECT_FALSE(test, irq_has_action(new));
+	KUNIT_ASSERT_EQ(test, device_attach(adev), 1);
+	pci_doe_put(find_doe_wait(test, f));
+	KUNIT_EXPECT_TRUE(test, wait_attached(doe));
+	expect_irq_exchange(test, f, doe);
+}
+
+static void poll_restore(void *unused)
+{
+	pci_doe_kunit_set_poll(false);
+}
+
+/* pci_doe.poll=1: the next binding polls although a vector is there */
+static void poll_param(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, true, 1);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	struct device *adev = doe_auxdev(test, f);
+	struct resp *r = &f->resp[0];
+	unsigned int reads;
+	int events;
+	char buf[32];
+
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, poll_restore, NULL));
+	pci_doe_kunit_set_poll(true);
+	device_release_driver(adev);
+	KUNIT_ASSERT_EQ(test, device_attach(adev), 1);
+	pci_doe_put(find_doe_wait(test, f));
+
+	events = pci_doe_kunit_irq_events(doe);
+	reads = r->status_reads;
+	r->delay_us = 20000;
+	echo_ok(test, doe, 2);
+	KUNIT_EXPECT_EQ(test, pci_doe_kunit_irq_events(doe), events);
+	KUNIT_EXPECT_GT(test, r->status_reads - reads, 6);
+	KUNIT_EXPECT_FALSE(test, irq_has_action(f->vec[0]));
+	doe_interrupt_attr(doe, buf);
+	KUNIT_EXPECT_STREQ(test, buf, "poll\n");
+}
+
+struct fallback_case {
+	const char *name;
+	struct fake_opts o;
+	bool norequest;		/* vector 0 refuses request_irq() */
+	bool no_vec0;		/* the function has no vector 0 */
+};
+
+static const struct fallback_case fallback_cases[] = {
+	{ "no Interrupt Support", { .no_int_sup = true, .flags = PCI_DOE_IRQ_SPARE } },
+	{ "no vector for the message", { .flags = PCI_DOE_IRQ_SPARE }, .no_vec0 = true },
+	{ "request_irq fails", { .flags = PCI_DOE_IRQ_SPARE }, .norequest = true },
+	{ "Bus Master Enable clear", { .no_master = true, .flags = PCI_DOE_IRQ_SPARE } },
+	{ "unrequested vector, not spare", { .flags = 0 } },
+	{ "driver without MSI", { .no_vectors = true, .flags = PCI_DOE_IRQ_SPARE } },
+};
+
+KUNIT_ARRAY_PARAM_DESC(fallback, fallback_cases, name);
+
+/*
+ * Every way the DOE interrupt cannot be had ends in polling: exchanges
+ * work, no DOE handler is attached, no vector is allocated and Bus
+ * Master Enable is left alone.
+ */
+static void irq_fallback(struct kunit *test)
+{
+	const struct fallback_case *c = test->param_value;
+	struct fake_opts o = c->o;
+	struct pci_doe_dev *doe;
+	struct fake *f;
+	char buf[32];
+	u16 cmd;
+
+	o.nr_doe = 1;
+	o.use_irq = true;
+	o.version = 1;
+	f = fake_create_opts(test, &o);
+	doe = find_doe(test, f, PROT_ECHO);
+	if (c->no_vec0 || c->norequest) {
+		/* Vectors change under the DOE Capability: rebind to see it */
+		struct device *adev = doe_auxdev(test, f);
+
+		device_release_driver(adev);
+		if (c->no_vec0)
+			WRITE_ONCE(f->vec[0], 0);
+		else
+			irq_set_status_flags(f->vec[0], IRQ_NOREQUEST);
+		KUNIT_ASSERT_EQ(test, device_attach(adev), 1);
+		pci_doe_put(find_doe_wait(test, f));
+	}
+
+	f->resp[0].delay_us = 5000;
+	echo_ok(test, doe, 3);
+	echo_ok(test, doe, 3);
+	doe_interrupt_attr(doe, buf);
+	KUNIT_EXPECT_STREQ(test, buf, "poll\n");
+	KUNIT_EXPECT_EQ(test, pci_doe_kunit_irq_events(doe), 0);
+	KUNIT_EXPECT_EQ(test, (bool)f->pdev->msi_enabled, !o.no_vectors);
+	pci_read_config_word(f->pdev, PCI_COMMAND, &cmd);
+	KUNIT_EXPECT_EQ(test, !!(cmd & PCI_COMMAND_MASTER), !o.no_master);
+	if (c->norequest)
+		irq_clear_status_flags(f->vec[0], IRQ_NOREQUEST);
+}
+
+/*
+ * PCI_DOE_IRQ_ALLOC, for a driver with no interrupts: the vectors are
+ * allocated and Bus Master Enable set in the driver's probe thread, and
+ * nothing else writes PCI_COMMAND while the driver is bound.
+ */
+static void alloc_in_probe(struct kunit *test)
+{
+	struct fake_opts o = {
+		.nr_doe = 2, .use_irq = true, .version = 1, .no_vectors = true,
+		.no_master = true, .flags = PCI_DOE_IRQ_ALLOC,
+	};
+	struct fake *f = fake_create_opts(test, &o);
+	struct pci_doe_dev *d1 = find_doe(test, f, PROT_ECHO2);
+	u16 cmd;
+
+	KUNIT_EXPECT_TRUE(test, f->pdev->msi_enabled);
+	pci_read_config_word(f->pdev, PCI_COMMAND, &cmd);
+	KUNIT_EXPECT_TRUE(test, cmd & PCI_COMMAND_MASTER);
+	KUNIT_EXPECT_TRUE(test, wait_attached(d1));
+	expect_irq_exchange(test, f, find_doe(test, f, PROT_ECHO));
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->cmd_writes_elsewhere), 0);
+}
+
+/* The same for a driver that owns its vectors: the DOE never writes it */
+static void command_from_probe_only(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 2, true, 1);
+	struct device *adev = doe_auxdev(test, f);
+
+	expect_irq_exchange(test, f, find_doe(test, f, PROT_ECHO));
+	device_release_driver(adev);
+	KUNIT_ASSERT_EQ(test, device_attach(adev), 1);
+	pci_doe_put(find_doe_wait(test, f));
+	echo_ok(test, find_doe(test, f, PROT_ECHO), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->cmd_writes_elsewhere), 0);
+}
+
+/*
+ * A Root Port whose PME service needs message 0 and whose DOE Capability
+ * signals on message 1, where x86 without interrupt remapping gives one
+ * MSI vector: the port driver keeps its services on MSI, the DOE polls.
+ */
+static void port_services_keep_msi(struct kunit *test)
+{
+	struct fake_opts o = {
+		.nr_doe = 1, .use_irq = true, .version = 1, .port = true,
+	};
+	struct fake *f = fake_create_opts(test, &o);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	char buf[32];
+
+	KUNIT_EXPECT_STREQ(test, f->pdev->dev.driver->name, "pcieport");
+	KUNIT_EXPECT_TRUE(test, f->pdev->msi_enabled);
+	KUNIT_EXPECT_GT(test, pci_irq_vector(f->pdev, 0), 0);
+	echo_ok(test, doe, 2);
+	doe_interrupt_attr(doe, buf);
+	KUNIT_EXPECT_STREQ(test, buf, "poll\n");
+}
+
+/* Lifetimes and races */
+
+/* A test thread submitting one task; its completion drops the reference */
+struct racer {
+	struct pci_doe_dev *doe;
+	struct pci_doe_task task;
+	__le32 req, rsp;
+	int rc;
+	struct completion done;
+};
+
+static struct pci_doe_dev *race_doe;
+static struct completion race_in_window, race_go;
+
+/* Holds the submitter right after pci_doe_submit_task() queued its task */
+static void race_submitted(struct pci_doe_dev *doe)
+{
+	if (cmpxchg(&race_doe, doe, NULL) != doe)
+		return;
+	complete(&race_in_window);
+	wait_for_completion(&race_go);
+}
+
+static void racer_complete(struct pci_doe_task *task)
+{
+	struct racer *rc = container_of(task, struct racer, task);
+
+	/* May be the last reference: the DOE core must not need @doe after */
+	pci_doe_put(rc->doe);
+	complete(&rc->done);
+}
+
+static int racer_fn(void *data)
+{
+	struct racer *rc = data;
+
+	rc->task = (struct pci_doe_task) {
+		.vid = TEST_VID, .type = PROT_ECHO,
+		.request_pl = &rc->req, .request_pl_sz = 4,
+		.response_pl = &rc->rsp, .response_pl_sz = 4,
+		.complete = racer_complete,
+	};
+	rc->rc = pci_doe_submit_task(rc->doe, &rc->task);
+	if (rc->rc) {
+		pci_doe_put(rc->doe);
+		complete(&rc->done);
+	}
+	return 0;
+}
+
+static void race_reset(void *unused)
+{
+	WRITE_ONCE(race_doe, NULL);
+	WRITE_ONCE(fake_submitted_fn, NULL);
+}
+
+/*
+ * A submitter stopped right after its task was queued, while @unbind
+ * runs.  The task fails with -ENODEV, exactly once; the work item never
+ * runs after unbind is done with the DOE Capability (KASAN: no
+ * use-after-free when the task's completion drops the last reference).
+ */
+static void submit_vs_unbind(struct kunit *test, bool parent, bool rebind)
+{
+	struct fake *f = fake_create(test, 1, false, 1);
+	struct device *adev = doe_auxdev(test, f);
+	struct resp *r = &f->resp[0];
+	struct racer rc = { .req = cpu_to_le32(3) };
+	unsigned int gos;
+
+	rc.doe = pci_doe_find(f->pdev, TEST_VID, PROT_ECHO);	/* the racer's */
+	KUNIT_ASSERT_NOT_NULL(test, rc.doe);
+	init_completion(&rc.done);
+	init_completion(&race_in_window);
+	init_completion(&race_go);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, race_reset, NULL));
+	WRITE_ONCE(race_doe, rc.doe);
+	WRITE_ONCE(fake_submitted_fn, race_submitted);
+
+	/* Slow down the work item's exchange, should it run the task */
+	r->delay_us = 20000;
+	gos = r->gos;
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(racer_fn, &rc, "doe-racer")));
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&race_in_window, 5 * HZ));
+	if (parent) {
+		device_release_driver(&f->pdev->dev);
+	} else {
+		device_release_driver(adev);
+		if (rebind) {
+			r->delay_us = 0;
+			KUNIT_ASSERT_EQ(test, device_attach(adev), 1);
+			pci_doe_put(find_doe_wait(test, f));
+			gos = r->gos;
+			r->delay_us = 20000;
+		}
+	}
+	complete(&race_go);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&rc.done, 5 * HZ));
+	KUNIT_EXPECT_EQ(test, rc.rc, 0);
+	KUNIT_EXPECT_EQ(test, rc.task.rv, -ENODEV);
+	/* Give a stray work item the time to show itself */
+	msleep(100);
+	/* A task of the old binding never reached the new one's hardware */
+	if (rebind)
+		KUNIT_EXPECT_EQ(test, r->gos, gos);
+}
+
+static void submit_unbind_parent(struct kunit *test)
+{
+	submit_vs_unbind(test, true, false);
+}
+
+static void submit_unbind_rebind(struct kunit *test)
+{
+	submit_vs_unbind(test, false, true);
+}
+
+/*
+ * The pci_doe_dev holds its pci_dev: a reference from pci_doe_find() used
+ * after the function was removed touches no freed pci_dev (KASAN), with
+ * the tracepoints, which print the function's name, enabled.
+ */
+static void pdev_outlives_doe(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, false, 1);
+	struct pci_doe_dev *doe = pci_doe_find(f->pdev, TEST_VID, PROT_ECHO);
+	struct pci_doe_task task = { .vid = TEST_VID, .type = PROT_ECHO,
+				     .complete = lt_complete };
+
+	KUNIT_ASSERT_NOT_NULL(test, doe);
+	KUNIT_ASSERT_EQ(test, trace_set_clr_event("pci_doe", NULL, 1), 0);
+	pci_stop_and_remove_bus_device_locked(f->pdev);
+	f->pdev = NULL;
+	KUNIT_EXPECT_EQ(test, pci_doe_submit_task(doe, &task), -ENODEV);
+	KUNIT_EXPECT_EQ(test, echo_rc(doe), -ENODEV);
+	trace_set_clr_event("pci_doe", NULL, 0);
+	pci_doe_put(doe);
+}
+
+/*
+ * Auxiliary device ids: two functions at the same BDF and offset in PCI
+ * domains that differ only above bit 3 (VMD domains start at 0x10000,
+ * Hyper-V's are random) both get their DOE device.
+ */
+static void ids_unique(struct kunit *test)
+{
+	struct fake_opts o = { .nr_doe = 1, .version = 1, .domain = 0x20000 };
+	struct fake *a = fake_create_opts(test, &o);
+	struct fake *b;
+
+	o.domain = 0x20010;
+	b = fake_create_opts(test, &o);
+	KUNIT_EXPECT_STRNEQ(test, dev_name(doe_auxdev(test, a)),
+			    dev_name(doe_auxdev(test, b)));
+	echo_ok(test, find_doe(test, a, PROT_ECHO), 1);
+	echo_ok(test, find_doe(test, b, PROT_ECHO), 1);
+}
+
+static bool has_feature(struct pci_doe_dev *doe, const char *name)
+{
+	struct kernfs_node *dir, *kn;
+
+	dir = kernfs_find_and_get(pci_doe_kunit_dev(doe)->kobj.sd, "features");
+	if (!dir)
+		return false;
+	kn = kernfs_find_and_get(dir, name);
+	kernfs_put(dir);
+	kernfs_put(kn);
+	return kn;
+}
+
+/*
+ * Discovery listing a protocol twice: kept once, and sysfs features/ is
+ * created without a duplicate (which sysfs would report with a stack).
+ */
+static void discovery_duplicate(struct kunit *test)
+{
+	struct fake_opts o = { .nr_doe = 1, .version = 1, .dup_prot = true };
+	struct fake *f = fake_create_opts(test, &o);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+
+	KUNIT_EXPECT_EQ(test, f->resp[0].gos, 4);	/* 4 indices */
+	KUNIT_EXPECT_TRUE(test, has_feature(doe, "0001:00"));
+	KUNIT_EXPECT_TRUE(test, has_feature(doe, "1234:01"));
+	KUNIT_EXPECT_TRUE(test, has_feature(doe, "1234:02"));
+	KUNIT_EXPECT_FALSE(test, has_feature(doe, "1234:03"));
+	echo_ok(test, doe, 2);
+}
+
+static int inject_fail(struct pci_doe_dev *doe, enum pci_doe_kunit_step step)
+{
+	return -ENOMEM;
+}
+
+static void inject_reset(void *unused)
+{
+	WRITE_ONCE(fake_inject_fn, NULL);
+}
+
+/*
+ * Only the kernel's use of the DOE Capability can fail a binding: without
+ * sysfs features/ and the character device, lookups and exchanges work.
+ */
+static void optional_steps_fail(struct kunit *test)
+{
+	struct pci_doe_dev *doe;
+	struct fake *f;
+
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, inject_reset, NULL));
+	WRITE_ONCE(fake_inject_fn, inject_fail);
+	f = fake_create(test, 1, false, 1);
+	doe = find_doe(test, f, PROT_ECHO);
+	WRITE_ONCE(fake_inject_fn, NULL);
+	KUNIT_EXPECT_FALSE(test, has_feature(doe, "0001:00"));
+	echo_ok(test, doe, 2);
+}
+
+static bool cdev_saw_ready;
+
+static int inject_check_ready(struct pci_doe_dev *doe,
+			      enum pci_doe_kunit_step step)
+{
+	if (step == PCI_DOE_KUNIT_CDEV)
+		cdev_saw_ready = pci_doe_supports_prot(doe, TEST_VID, PROT_ECHO);
+	return 0;
+}
+
+/* The character device appears only once the DOE Capability is READY */
+static void cdev_after_ready(struct kunit *test)
+{
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, inject_reset, NULL));
+	cdev_saw_ready = false;
+	WRITE_ONCE(fake_inject_fn, inject_check_ready);
+	fake_create(test, 1, false, 1);
+	KUNIT_EXPECT_TRUE(test, cdev_saw_ready);
+}
+
+/*
+ * An Abort that times out while unbind cuts an exchange short leaves the
+ * DOE Capability unbound (-ENODEV), not dead (-EIO); a later bind works.
+ */
+static void abort_timeout_on_unbind(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, false, 1);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	struct device *adev = doe_auxdev(test, f);
+	struct resp *r = &f->resp[0];
+	struct lt *l;
+
+	set_fault(r, F_NO_READY, 0);
+	l = queue_many(test, doe, r, 1);
+	set_fault(r, F_ABORT_STUCK, 0);
+	device_release_driver(adev);
+	check_all_done(test, l, 1);
+	KUNIT_EXPECT_TRUE(test, r->abort_stuck);
+	KUNIT_EXPECT_EQ(test, echo_rc(doe), -ENODEV);
+
+	clear_fault(r);
+	raw_spin_lock_irq(&r->lock);
+	r->abort_stuck = false;
+	raw_spin_unlock_irq(&r->lock);
+	KUNIT_ASSERT_EQ(test, device_attach(adev), 1);
+	pci_doe_put(find_doe_wait(test, f));
+	echo_ok(test, doe, 2);
+}
+
+/* Counts while the hog runs: proof that the CPU was yielded */
+static atomic_t hog_runs;
+
+static int hog_fn(void *unused)
+{
+	while (!kthread_should_stop()) {
+		atomic_inc(&hog_runs);
+		cond_resched();
+	}
+	return 0;
+}
+
+struct yield_run {
+	struct pci_doe_dev *doe;
+	__le32 *req, *rsp;
+	size_t n;
+	int rc;
+	struct completion done;
+};
+
+static int yield_fn(void *data)
+{
+	struct yield_run *y = data;
+
+	y->rc = pci_doe(y->doe, TEST_VID, PROT_ECHO, y->req, y->n * 4, y->rsp,
+			y->n * 4);
+	complete(&y->done);
+	return 0;
+}
+
+/*
+ * A 2^18-dword exchange yields the CPU in its loops: a thread on the same
+ * CPU runs while the request is written and while the response is read,
+ * on a kernel without preemption, where only cond_resched() lets it.
+ */
+static void large_exchange_yields(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, false, 1);
+	struct yield_run y = { .doe = find_doe(test, f, PROT_ECHO), .n = MAX_DW - 2 };
+	struct task_struct *hog, *ex;
+	struct resp *r = &f->resp[0];
+
+	KUNIT_ASSERT_TRUE_MSG(test, preempt_model_none() || preempt_model_voluntary(),
+			      "needs a kernel that preempts only where it may sleep");
+	y.req = vzalloc(y.n * 4);
+	y.rsp = vzalloc(y.n * 4);
+	KUNIT_ASSERT_NOT_NULL(test, y.req);
+	KUNIT_ASSERT_NOT_NULL(test, y.rsp);
+	init_completion(&y.done);
+	r->watch = &hog_runs;
+	atomic_set(&hog_runs, 0);
+
+	hog = kthread_create(hog_fn, NULL, "doe-hog");
+	ex = kthread_create(yield_fn, &y, "doe-yield");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(hog));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ex));
+	kthread_bind(hog, 0);
+	kthread_bind(ex, 0);
+	wake_up_process(ex);
+	wake_up_process(hog);
+	wait_for_completion(&y.done);
+	kthread_stop(hog);
+
+	KUNIT_EXPECT_EQ(test, y.rc, (int)(y.n * 4));
+	/* Snapshots: half the request written, Go, half the response, the end */
+	KUNIT_EXPECT_GT(test, r->snap[1] - r->snap[0], 0);
+	KUNIT_EXPECT_GT(test, r->snap[3] - r->snap[2], 0);
+	r->watch = NULL;
+	vfree(y.req);
+	vfree(y.rsp);
+}
+
+/*
+ * A Discovery whose Next Index cycles back: the binding ends after at
+ * most 256 exchanges (Discovery indices are 8 bits) with what it found.
+ */
+static void discovery_cycle(struct kunit *test)
+{
+	struct fake_opts o = { .nr_doe = 1, .version = 1, .cycle = true };
+	struct fake *f = fake_create_opts(test, &o);
+
+	KUNIT_EXPECT_EQ(test, f->resp[0].gos, 256);
+	echo_ok(test, find_doe(test, f, PROT_ECHO), 2);
+}
+
+/*
+ * The parent frees its vectors while an exchange waits for the DOE
+ * interrupt: the exchange goes on polling and ends when the response is
+ * there, not when the 1 second timeout runs out.
+ */
+static void detach_during_exchange(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, true, 1);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	struct lt *l;
+	ktime_t t0;
+
+	f->resp[0].delay_us = 200000;
+	/* The raise is lost with the vector: model a device that sends it */
+	t0 = ktime_get();
+	l = queue_many(test, doe, &f->resp[0], 1);
+	pci_free_irq_vectors(f->pdev);
+	while (!atomic_read(&l[0].calls) && ktime_ms_delta(ktime_get(), t0) < 3000)
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, l[0].task.rv, 4);
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), t0), 700);
+}
+
+struct order_ctx {
+	struct pci_doe_dev *doe;
+	__le32 req, rsp;
+	int rc;
+	struct completion done;
+};
+
+static int order_inline_fn(void *data)
+{
+	struct order_ctx *o = data;
+
+	o->rc = pci_doe(o->doe, TEST_VID, PROT_ECHO, &o->req, 4, &o->rsp, 4);
+	complete(&o->done);
+	return 0;
+}
+
+/*
+ * pci_doe() runs inline only on an idle DOE Capability: with tasks
+ * queued, it goes behind them, in submission order.
+ */
+static void inline_after_queued(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, false, 1);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	struct order_ctx o = { .doe = doe, .req = cpu_to_le32(0xabc) };
+	struct resp *r = &f->resp[0];
+	struct lt *l;
+	int i;
+
+	r->delay_us = 50000;
+	l = queue_many(test, doe, r, 3);
+	init_completion(&o.done);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(order_inline_fn, &o, "doe-inline")));
+	wait_for_completion(&o.done);
+	KUNIT_EXPECT_EQ(test, o.rc, 4);
+	/* All queued tasks were done before the later pci_doe() returned */
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ(test, atomic_read(&l[i].calls), 1);
+		KUNIT_EXPECT_EQ(test, l[i].task.rv, 4);
+	}
+	/* Its request was the last one the responder saw */
+	KUNIT_EXPECT_EQ(test, r->wbuf[2], 0xabc);
 }
 
 static const struct pci_device_id doe_kunit_ids[] = {
@@ -1401,18 +2628,19 @@ static struct pci_driver doe_kunit_driver = {
 	.name = "doe_kunit",
 	.id_table = doe_kunit_ids,
 	.probe = doe_kunit_probe,
+	.remove = doe_kunit_remove,
 };
 
 static int doe_kunit_suite_init(struct kunit_suite *suite)
 {
-	pci_doe_kunit_set_irq_hook(fake_irq_hook);
+	pci_doe_kunit_set_ops(&fake_doe_ops);
 	return pci_register_driver(&doe_kunit_driver);
 }
 
 static void doe_kunit_suite_exit(struct kunit_suite *suite)
 {
 	pci_unregister_driver(&doe_kunit_driver);
-	pci_doe_kunit_set_irq_hook(NULL);
+	pci_doe_kunit_set_ops(NULL);
 }
 
 static struct kunit_case doe_kunit_cases[] = {
@@ -1470,7 +2698,28 @@ static struct kunit_case doe_kunit_cases[] = {
 	KUNIT_CASE(unbind_parent_busy),
 	KUNIT_CASE(remove_waiting),
 	KUNIT_CASE(interrupt_attr),
-	KUNIT_CASE(claims),
+	KUNIT_CASE(ioctl_default_deny),
+	KUNIT_CASE_SLOW(ioctl_killable),
+	KUNIT_CASE_PARAM(irq_sharing, share_gen_params),
+	KUNIT_CASE(vectors_freed_in_remove),
+	KUNIT_CASE(vectors_reallocated),
+	KUNIT_CASE(poll_param),
+	KUNIT_CASE_PARAM(irq_fallback, fallback_gen_params),
+	KUNIT_CASE(alloc_in_probe),
+	KUNIT_CASE(command_from_probe_only),
+	KUNIT_CASE(port_services_keep_msi),
+	KUNIT_CASE(submit_unbind_parent),
+	KUNIT_CASE(submit_unbind_rebind),
+	KUNIT_CASE(pdev_outlives_doe),
+	KUNIT_CASE(ids_unique),
+	KUNIT_CASE(discovery_duplicate),
+	KUNIT_CASE(optional_steps_fail),
+	KUNIT_CASE(cdev_after_ready),
+	KUNIT_CASE_SLOW(abort_timeout_on_unbind),
+	KUNIT_CASE_SLOW(large_exchange_yields),
+	KUNIT_CASE(discovery_cycle),
+	KUNIT_CASE(detach_during_exchange),
+	KUNIT_CASE(inline_after_queued),
 	{ }
 };
 
@@ -1481,7 +2730,23 @@ static struct kunit_suite doe_kunit_suite = {
 	.test_cases = doe_kunit_cases,
 };
 
-kunit_test_suite(doe_kunit_suite);
+/*
+ * Run on its own, with the kernel booted with lockdown=integrity (see
+ * lab/scripts/kunit.sh): the ioctl is refused under lockdown.
+ */
+static struct kunit_case doe_kunit_lockdown_cases[] = {
+	KUNIT_CASE(ioctl_locked_down),
+	{ }
+};
+
+static struct kunit_suite doe_kunit_lockdown_suite = {
+	.name = "pci_doe_lockdown",
+	.suite_init = doe_kunit_suite_init,
+	.suite_exit = doe_kunit_suite_exit,
+	.test_cases = doe_kunit_lockdown_cases,
+};
+
+kunit_test_suites(&doe_kunit_suite, &doe_kunit_lockdown_suite);
 
 MODULE_DESCRIPTION("KUnit tests for PCI Data Object Exchange");
 MODULE_LICENSE("GPL");

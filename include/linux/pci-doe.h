@@ -59,11 +59,20 @@ struct pci_doe_task {
 	struct list_head node;
 };
 
+/*
+ * devm_pci_doe_create_devices() flags: which MSI/MSI-X vectors the DOE
+ * interrupt may use besides those the driver requested itself (see
+ * "Interrupt rules" in Documentation/PCI/doe.rst)
+ */
+#define PCI_DOE_IRQ_SPARE	BIT(0)	/* vectors the driver leaves unrequested */
+#define PCI_DOE_IRQ_ALLOC	BIT(1)	/* allocate vectors if the driver has none */
+
 #if IS_ENABLED(CONFIG_PCI_DOE)
-int devm_pci_doe_create_devices(struct pci_dev *pdev);
+int devm_pci_doe_create_devices(struct pci_dev *pdev, unsigned int flags);
 int pci_doe_max_int_msg_num(struct pci_dev *pdev);
 #else
-static inline int devm_pci_doe_create_devices(struct pci_dev *pdev)
+static inline int devm_pci_doe_create_devices(struct pci_dev *pdev,
+					      unsigned int flags)
 {
 	return 0;
 }

@@ -26,6 +26,10 @@
 
 /**
  * struct pci_doe_exchange - argument of PCI_DOE_IOC_EXCHANGE
+ *
+ * The same layout for 32-bit and 64-bit userspace: no pointers, no
+ * padding, 8-byte members 8-byte aligned.
+ *
  * @size: sizeof(struct pci_doe_exchange), the version of this layout
  * @flags: must be 0
  * @vid: Vendor ID of the data object protocol
@@ -54,13 +58,18 @@ struct pci_doe_exchange {
 
 /*
  * Run one exchange through the kernel's DOE driver.  Needs CAP_SYS_ADMIN.
- * Errors: EPERM (no CAP_SYS_ADMIN), EINVAL (bad size, flags or reserved
- * field, or empty response buffer), E2BIG (more than
- * PCI_DOE_IOC_MAX_PAYLOAD or than a data object holds), EFAULT (bad
- * pointer), EOPNOTSUPP (Discovery did not list the protocol), EBUSY (a
+ * While the kernel owns the DOE Capability it serves Discovery and the
+ * protocols a kernel user declared safe for userspace (default deny);
+ * for anything else, unbind the generic DOE driver and use config space.
+ * Errors: EPERM (no CAP_SYS_ADMIN, or the kernel is locked down), EINVAL
+ * (bad size, flags or reserved field, or empty response buffer), E2BIG
+ * (more than PCI_DOE_IOC_MAX_PAYLOAD or than a data object holds), EFAULT
+ * (bad pointer), EOPNOTSUPP (Discovery did not list the protocol), EACCES
+ * (no kernel user declared the protocol safe for userspace), EBUSY (a
  * kernel user claimed the protocol; or DOE Busy for 1 s), ENODEV (the
- * kernel no longer owns the DOE Capability), and from the exchange
- * ETIMEDOUT and EIO, as pci_doe() returns them.
+ * kernel no longer owns the DOE Capability), EINTR (a fatal signal; the
+ * exchange may still complete), and from the exchange ETIMEDOUT and EIO,
+ * as pci_doe() returns them.
  */
 #define PCI_DOE_IOC_EXCHANGE	_IOWR(0xDE, 0x00, struct pci_doe_exchange)
 

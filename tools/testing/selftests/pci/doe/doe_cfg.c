@@ -256,12 +256,24 @@ int doe_aux_bound(const char *name)
 	return access(path, F_OK) == 0;
 }
 
+/*
+ * Bind or unbind the generic DOE driver.  A bind returns before the
+ * driver's Abort and Discovery have run; wait (at most 10 s) until they
+ * did, which the character device shows.
+ */
 int doe_aux_drv(const char *what, const char *name)
 {
 	char path[PATH_MAX];
+	int rc, i;
 
 	snprintf(path, sizeof(path), DOE_DRV "/%s", what);
-	return doe_sysfs_write(path, name);
+	rc = doe_sysfs_write(path, name);
+	if (rc || strcmp(what, "bind"))
+		return rc;
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	for (i = 0; i < 1000 && access(path, F_OK); i++)
+		usleep(10000);
+	return access(path, F_OK) ? -ETIMEDOUT : 0;
 }
 
 int doe_aux_find(const char *bdf, unsigned int offset, char *name, size_t len)

@@ -207,8 +207,8 @@ TEST_F(trace, bind_abort_event)
 	t = trace_read();
 	ASSERT_NE(t, NULL);
 	log_events(_metadata, t);
-	EXPECT_NE(find_event(t, "pci_doe_abort", self->prefix, "ffff:ff probe"), NULL);
-	/* Discovery runs in probe, without submit and complete */
+	EXPECT_NE(find_event(t, "pci_doe_abort", self->prefix, "ffff:ff bind"), NULL);
+	/* Discovery runs at bind, without submit and complete */
 	EXPECT_NE(find_event(t, "pci_doe_response", self->prefix, "0001:00 length_dw=3"),
 		  NULL);
 	EXPECT_EQ(find_event(t, "pci_doe_submit", self->prefix, ""), NULL);
