@@ -14,6 +14,7 @@
 #   switch72 QEMU 7.2 (the system's): qemu.sh's "switch" set-up plus one
 #            nvme behind a root port (no SPDM in 7.2), for its reset methods
 #
+# QEMU_TRACE=FILE logs QEMU's config writes (pci_cfg_write) in FILE.
 # KERNEL defaults to the test kernel (build/obj/test).  The guest runs
 # lab/spdm/guest-init from an initramfs made of the lab's (build/initramfs.d,
 # from "make initramfs") plus doe-spdm.  Logs: build/logs/q10-SETUP/
@@ -103,6 +104,8 @@ switch72)
 	;;
 esac
 
+# QEMU_TRACE=FILE: QEMU's config write trace (pci_cfg_write) in FILE
+[ -n "${QEMU_TRACE:-}" ] && args+=(-trace pci_cfg_write -D "$QEMU_TRACE")
 echo "$qemu ${args[*]} -kernel $kernel -initrd $work/initramfs.cpio -append '$cmdline'" >"$dir/cmdline"
 note "booting '$setup' on $("$qemu" --version | head -n1) (logs in $dir)"
 start=$(date +%s)
