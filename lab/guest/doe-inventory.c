@@ -6,8 +6,10 @@
  *   BDF  doe 0xOFF  MODE  AUXDEV  VVVV:TT ...
  *   BDF  cdat NAME  N bytes  checksum good|BAD
  *
- * When the DOE Capability has an auxiliary device (pci_doe.doe.<id>, a
- * child of the PCI device), AUXDEV is its name and "bound" or "unbound";
+ * When the DOE Capability has an auxiliary device (a child of the PCI
+ * device on the auxiliary bus whose cap_offset is the Capability's; its
+ * name, pci_doe.doe.<id>, is printed whole, the <id> is the kernel's
+ * business), AUXDEV is its name and "bound" or "unbound";
  * while bound, MODE and the protocols come from its sysfs attributes
  * (interrupt, features/).  Otherwise AUXDEV is "-", MODE is read from the
  * hardware ("msix N" or "msi N" when DOE Interrupt Enable is set, else

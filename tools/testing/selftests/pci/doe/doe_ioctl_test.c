@@ -24,39 +24,13 @@
 #include "doe_cfg.h"
 
 #define MAX_DOE		32
-#define CXL_VID		0x1e98
-#define CXL_TABLE_ACCESS 0x02
-
-/* Discovery through the ioctl; returns the number of protocols or -errno */
-static int ioctl_discover(int fd, struct doe_protocol *prot, int max)
-{
-	unsigned int index = 0;
-	uint32_t req, rsp;
-	int n = 0, rc;
-
-	do {
-		req = index;
-		rc = doe_xchg(fd, 1, 0, &req, 4, &rsp, 4);
-		if (rc < 0)
-			return rc;
-		if (rc != 4)
-			return -EIO;
-		if (n < max) {
-			prot[n].vid = rsp & 0xffff;
-			prot[n].type = (rsp >> 16) & 0xff;
-			n++;
-		}
-		index = rsp >> 24;
-	} while (index && n < 256);
-	return n;
-}
 
 /* A good exchange works: the state after a bad one is clean */
 static int discovery_ok(int fd)
 {
 	struct doe_protocol prot[64];
 
-	return ioctl_discover(fd, prot, 64) >= 1;
+	return doe_ioctl_discover(fd, prot, 64) >= 1;
 }
 
 FIXTURE(ioctl) {
@@ -92,7 +66,7 @@ TEST_F(ioctl, features_match_discovery)
 	for (i = 0; i < self->n; i++) {
 		fd = doe_dev_open(self->aux[i].name);
 		ASSERT_GE(fd, 0);
-		n = ioctl_discover(fd, prot, 64);
+		n = doe_ioctl_discover(fd, prot, 64);
 		close(fd);
 		ASSERT_GE(n, 1);
 		EXPECT_EQ(prot[0].vid, 1);
@@ -130,37 +104,6 @@ TEST_F(ioctl, cap_offset_is_a_doe_capability)
 	}
 }
 
-/* /proc/interrupts count of a DOE auxiliary device, -1 if not listed */
-static long irq_count(const char *name)
-{
-	char line[1024];
-	long total = -1;
-	FILE *f;
-
-	f = fopen("/proc/interrupts", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *end;
-		long v;
-
-		if (!strstr(line, name))
-			continue;
-		p = strchr(line, ':');
-		if (!p)
-			continue;
-		total = 0;
-		for (p++;; p = end) {
-			v = strtol(p, &end, 10);
-			if (end == p)
-				break;
-			total += v;
-		}
-	}
-	fclose(f);
-	return total;
-}
-
 /* In interrupt mode the DOE interrupt fires for each exchange */
 TEST_F(ioctl, interrupt_count_rises)
 {
@@ -172,12 +115,12 @@ TEST_F(ioctl, interrupt_count_rises)
 		snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/interrupt", self->aux[i].name);
 		ASSERT_EQ(doe_sysfs_read(path, mode, sizeof(mode)), 0);
 		if (!strcmp(mode, "poll")) {
-			EXPECT_EQ(irq_count(self->aux[i].name), -1);
+			EXPECT_EQ(doe_irq_count(self->aux[i].name), -1);
 			continue;
 		}
 		irq_mode++;
 		EXPECT_TRUE(!strncmp(mode, "msix ", 5) || !strncmp(mode, "msi ", 4));
-		before = irq_count(self->aux[i].name);
+		before = doe_irq_count(self->aux[i].name);
 		ASSERT_GE(before, 0) TH_LOG("%s (%s) not in /proc/interrupts",
 					    self->aux[i].name, mode);
 		fd = doe_dev_open(self->aux[i].name);
@@ -192,7 +135,7 @@ TEST_F(ioctl, interrupt_count_rises)
 		 * next one's then merges with it.  The 10 exchanges raise
 		 * at least one interrupt, not one each.
 		 */
-		after = irq_count(self->aux[i].name);
+		after = doe_irq_count(self->aux[i].name);
 		EXPECT_GT(after, before) TH_LOG("%s %s: %ld -> %ld", self->aux[i].name,
 						mode, before, after);
 	}
@@ -357,58 +300,6 @@ TEST_F(ioctl, short_buffer_truncates)
 	EXPECT_TRUE(discovery_ok(self->fd));
 }
 
-/* Read a whole CDAT through the ioctl, following the entry handles */
-static int ioctl_cdat(int fd, uint8_t *buf, size_t max)
-{
-	uint32_t req, rsp[1024];
-	unsigned int handle = 0;
-	size_t len = 0;
-	int rc, n;
-
-	do {
-		req = handle << 16;	/* read entry, table type 0 (CDAT) */
-		rc = doe_xchg(fd, CXL_VID, CXL_TABLE_ACCESS, &req, 4, rsp, sizeof(rsp));
-		if (rc < 4)
-			return rc < 0 ? rc : -EIO;
-		n = rc - 4;
-		if (len + n > max)
-			return -E2BIG;
-		memcpy(buf + len, &rsp[1], n);
-		len += n;
-		handle = rsp[0] >> 16;
-	} while (handle != 0xffff && len < max);
-	return len;
-}
-
-/* The CXL port or endpoint whose CDAT sysfs file belongs to @bdf */
-static int sysfs_cdat(const char *bdf, uint8_t *buf, size_t max)
-{
-	char path[PATH_MAX], real[PATH_MAX];
-	struct dirent *de;
-	int fd, len = -ENOENT, r;
-	DIR *d;
-
-	d = opendir("/sys/bus/cxl/devices");
-	if (!d)
-		return -ENOENT;
-	while ((de = readdir(d))) {
-		snprintf(path, sizeof(path), "/sys/bus/cxl/devices/%s/uport", de->d_name);
-		if (!realpath(path, real) || !strstr(real, bdf))
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/cxl/devices/%s/CDAT", de->d_name);
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			continue;
-		len = 0;
-		while ((r = read(fd, buf + len, max - len)) > 0)
-			len += r;
-		close(fd);
-		break;
-	}
-	closedir(d);
-	return len;
-}
-
 /*
  * CXL claims CXL Table Access, as read-only safe: userspace reads the same
  * CDAT the kernel read, with a good checksum.
@@ -423,23 +314,23 @@ TEST_F(ioctl, cdat_matches_kernel)
 	for (i = 0; i < self->n; i++) {
 		fd = doe_dev_open(self->aux[i].name);
 		ASSERT_GE(fd, 0);
-		n = ioctl_discover(fd, prot, 64);
+		n = doe_ioctl_discover(fd, prot, 64);
 		for (j = 0; j < n; j++)
-			if (prot[j].vid == CXL_VID && prot[j].type == CXL_TABLE_ACCESS)
+			if (prot[j].vid == DOE_CXL_VID && prot[j].type == DOE_CXL_TABLE_ACCESS)
 				break;
 		if (j == n) {
 			close(fd);
 			continue;
 		}
 		seen++;
-		la = ioctl_cdat(fd, a, sizeof(a));
+		la = doe_ioctl_cdat(fd, a, sizeof(a));
 		close(fd);
 		ASSERT_GE(la, 16) TH_LOG("%s: CDAT read: %d", self->aux[i].name, la);
 		EXPECT_EQ((uint32_t)la, a[0] | a[1] << 8 | a[2] << 16 | (uint32_t)a[3] << 24);
 		for (sum = 0, j = 0; j < la; j++)
 			sum += a[j];
 		EXPECT_EQ(sum & 0xff, 0);
-		lb = sysfs_cdat(self->aux[i].bdf, b, sizeof(b));
+		lb = doe_kernel_cdat(self->aux[i].bdf, b, sizeof(b));
 		if (lb > 0) {
 			compared++;
 			EXPECT_EQ(la, lb);
@@ -466,9 +357,9 @@ TEST_F(ioctl, handoff_and_back)
 	int nk, nu, n, i, cfd, fd2, cdat_before;
 	uint32_t req = 0, rsp;
 
-	nk = ioctl_discover(self->fd, pk, 64);
+	nk = doe_ioctl_discover(self->fd, pk, 64);
 	ASSERT_GE(nk, 1);
-	cdat_before = sysfs_cdat(a->bdf, cb, sizeof(cb));
+	cdat_before = doe_kernel_cdat(a->bdf, cb, sizeof(cb));
 	ASSERT_EQ(doe_aux_drv("unbind", a->name), 0);
 	EXPECT_FALSE(doe_aux_bound(a->name));
 	snprintf(dev, sizeof(dev), "/dev/%s", a->name);
@@ -487,7 +378,7 @@ TEST_F(ioctl, handoff_and_back)
 	ASSERT_EQ(nu, nk);
 	EXPECT_EQ(memcmp(pk, pu, nk * sizeof(pk[0])), 0);
 	if (cdat_before > 0) {
-		EXPECT_EQ(sysfs_cdat(a->bdf, ca, sizeof(ca)), cdat_before);
+		EXPECT_EQ(doe_kernel_cdat(a->bdf, ca, sizeof(ca)), cdat_before);
 		EXPECT_EQ(memcmp(ca, cb, cdat_before), 0);
 	}
 
