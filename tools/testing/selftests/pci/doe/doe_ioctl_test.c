@@ -54,13 +54,17 @@ FIXTURE_TEARDOWN(ioctl)
 		close(self->fd);
 }
 
-/* features/ lists exactly what Discovery through the ioctl finds */
+/*
+ * features/ lists exactly what Discovery through the ioctl finds: one file
+ * per protocol, named VVVV:TT and holding "VVVV:TT\n"
+ */
 TEST_F(ioctl, features_match_discovery)
 {
 	struct doe_protocol prot[64];
-	char path[PATH_MAX], name[16];
+	char path[PATH_MAX + 16], name[16], want[24], buf[64];
 	struct dirent *de;
 	int i, j, n, fd, files;
+	ssize_t len;
 	DIR *d;
 
 	for (i = 0; i < self->n; i++) {
@@ -73,13 +77,22 @@ TEST_F(ioctl, features_match_discovery)
 		EXPECT_EQ(prot[0].type, 0);
 		for (j = 0; j < n; j++) {
 			snprintf(name, sizeof(name), "%04x:%02x", prot[j].vid, prot[j].type);
+			snprintf(want, sizeof(want), "%s\n", name);
 			snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/features/%s",
 				 self->aux[i].name, name);
-			EXPECT_EQ(access(path, R_OK), 0) TH_LOG("%s missing", path);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			EXPECT_GE(fd, 0) TH_LOG("%s: %s", path, strerror(errno));
+			if (fd < 0)
+				continue;
+			len = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			ASSERT_GE(len, 0) TH_LOG("read %s: %s", path, strerror(errno));
+			buf[len] = 0;
+			EXPECT_STREQ(buf, want) TH_LOG("%s", path);
 		}
 		snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/features", self->aux[i].name);
 		d = opendir(path);
-		ASSERT_NE(d, NULL);
+		ASSERT_TRUE(!!d);
 		files = 0;
 		while ((de = readdir(d)))
 			files += de->d_name[0] != '.';
