@@ -86,13 +86,23 @@ static void doe_mode(int fd, const struct doe_cap *cap, char *buf, size_t len)
 	snprintf(buf, len, "%s %u", msix ? "msix" : msi ? "msi" : "intx?", msgnum);
 }
 
-/* Mode and protocols of a bound DOE auxiliary device, from sysfs */
+/*
+ * Mode and protocols of a bound DOE auxiliary device, from sysfs.  The mode
+ * is read after one Discovery exchange through the ioctl: the DOE
+ * interrupt may be set up on first use.
+ */
 static void print_auxdev(const char *bdf, const char *name)
 {
 	char path[PATH_MAX], mode[32];
+	uint32_t req = 0, rsp;
 	char **feat;
-	int i, n;
+	int i, n, fd;
 
+	fd = doe_dev_open(name);
+	if (fd >= 0) {
+		doe_xchg(fd, 1, 0, &req, 4, &rsp, 4);
+		close(fd);
+	}
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s/interrupt", bdf, name);
 	if (doe_sysfs_read(path, mode, sizeof(mode)))
 		snprintf(mode, sizeof(mode), "?");
