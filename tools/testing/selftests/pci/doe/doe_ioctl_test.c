@@ -398,45 +398,63 @@ TEST_F(ioctl, short_buffer_truncates)
 	EXPECT_TRUE(discovery_ok(self->fd));
 }
 
+/* Does Discovery through @fd list CXL Table Access? */
+static int lists_cdat(int fd)
+{
+	struct doe_protocol prot[64];
+	int j, n;
+
+	n = doe_ioctl_discover(fd, prot, 64);
+	for (j = 0; j < n; j++)
+		if (prot[j].vid == DOE_CXL_VID && prot[j].type == DOE_CXL_TABLE_ACCESS)
+			return 1;
+	return 0;
+}
+
 /*
- * CXL claims CXL Table Access, as read-only safe: userspace reads the same
- * CDAT the kernel read, with a good checksum.
+ * Where the kernel read a CDAT, the CXL driver declared CXL Table Access
+ * read-only safe: userspace reads the same CDAT through the ioctl, with a
+ * good checksum.  Where no kernel user declared it, the ioctl may refuse
+ * it with EACCES, and only that.  At least one CDAT is compared: a machine
+ * where the kernel read none skips the test (the lab fails a skip).
  */
 TEST_F(ioctl, cdat_matches_kernel)
 {
 	static uint8_t a[65536], b[65536];
-	struct doe_protocol prot[64];
-	int i, j, n, fd, la, lb, seen = 0, compared = 0;
+	int i, j, fd, la, lb, listed = 0, compared = 0;
 	unsigned int sum;
 
 	for (i = 0; i < self->n; i++) {
 		fd = doe_dev_open(self->aux[i].name);
 		ASSERT_GE(fd, 0);
-		n = doe_ioctl_discover(fd, prot, 64);
-		for (j = 0; j < n; j++)
-			if (prot[j].vid == DOE_CXL_VID && prot[j].type == DOE_CXL_TABLE_ACCESS)
-				break;
-		if (j == n) {
+		if (!lists_cdat(fd)) {
 			close(fd);
 			continue;
 		}
-		seen++;
+		listed++;
 		la = doe_ioctl_cdat(fd, a, sizeof(a));
 		close(fd);
+		lb = doe_kernel_cdat(self->aux[i].bdf, b, sizeof(b));
+		TH_LOG("%s (%s): CDAT through the ioctl: %d, the kernel's: %d",
+		       self->aux[i].name, self->aux[i].bdf, la, lb);
+		if (lb <= 0 && la == -EACCES)
+			continue;
 		ASSERT_GE(la, 16) TH_LOG("%s: CDAT read: %d", self->aux[i].name, la);
 		EXPECT_EQ((uint32_t)la, a[0] | a[1] << 8 | a[2] << 16 | (uint32_t)a[3] << 24);
 		for (sum = 0, j = 0; j < la; j++)
 			sum += a[j];
 		EXPECT_EQ(sum & 0xff, 0);
-		lb = doe_kernel_cdat(self->aux[i].bdf, b, sizeof(b));
 		if (lb > 0) {
 			compared++;
 			EXPECT_EQ(la, lb);
 			EXPECT_EQ(memcmp(a, b, la), 0);
 		}
 	}
-	TH_LOG("%d CDATs read, %d compared with the kernel's", seen, compared);
-	EXPECT_GT(seen, 0);
+	TH_LOG("%d DOE Capabilities list CDAT, %d compared with the kernel's",
+	       listed, compared);
+	if (!compared)
+		SKIP(return, "the kernel read the CDAT of none of %d DOE Capabilities listing it",
+		     listed);
 }
 
 /*
