@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/pci-doe.h>
@@ -48,10 +49,18 @@ FIXTURE_SETUP(ioctl)
 				      strerror(errno));
 }
 
-FIXTURE_TEARDOWN(ioctl)
+static void kuser_unload(void);
+
+/*
+ * A test that stopped half way, even killed by a signal, leaves the DOE
+ * Capability as it found it: the parent tears down after the test's
+ * process ended, which closed self->fd
+ */
+FIXTURE_TEARDOWN_PARENT(ioctl)
 {
-	if (self->fd >= 0)
-		close(self->fd);
+	kuser_unload();
+	if (!doe_aux_bound(self->aux[0].name))
+		EXPECT_EQ(doe_aux_drv("bind", self->aux[0].name), 0);
 }
 
 /*
@@ -507,22 +516,111 @@ TEST_F(ioctl, handoff_and_back)
 	close(fd2);
 }
 
-struct hammer {
+/*
+ * The kernel user of the stress test: doe_kuser.ko (test_modules/), which
+ * loops pci_doe() on the DOE Capability of one PCI function, found with
+ * pci_doe_find().  No in-tree DOE user exchanges except when it probes,
+ * and what the test must show is the kernel exchanging on the DOE
+ * Capability while it is unbound and bound again.  The module sits beside
+ * the test program, where the kselftest install puts it.
+ */
+#define KUSER_NAME	"doe_kuser"
+#define KUSER_DEBUGFS	"/sys/kernel/debug/" KUSER_NAME
+
+#define KUSER_KO	"test_modules/" KUSER_NAME ".ko"
+
+/* Load KUSER_KO from the test's folder for @bdf; 0 or -errno, *@step failed */
+static int kuser_load(const char *bdf, const char **step)
+{
+	char exe[PATH_MAX], params[64];
+	int dfd, fd, rc = 0;
+	ssize_t n;
+
+	*step = "readlink /proc/self/exe";
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return -errno;
+	exe[n] = 0;
+	*strrchr(exe, '/') = 0;
+	*step = "open " KUSER_KO;
+	dfd = open(exe, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	fd = openat(dfd, KUSER_KO, O_RDONLY | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0)
+		return -errno;
+	*step = "finit_module " KUSER_KO;
+	snprintf(params, sizeof(params), "bdf=%s", bdf);
+	if (syscall(__NR_finit_module, fd, params, 0))
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static void kuser_unload(void)
+{
+	syscall(__NR_delete_module, KUSER_NAME, O_NONBLOCK);
+}
+
+/* A counter of doe_kuser in debugfs, or -1 */
+static long kuser_read(const char *what)
+{
+	char path[128], val[32];
+
+	snprintf(path, sizeof(path), KUSER_DEBUGFS "/%s", what);
+	if (doe_sysfs_read(path, val, sizeof(val)))
+		return -1;
+	return strtol(val, NULL, 10);
+}
+
+/* Wait up to 5 s until the kernel user has @want good exchanges */
+static long kuser_wait(long want)
+{
+	long ok = -1;
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		ok = kuser_read("ok");
+		if (ok < 0 || ok >= want)
+			break;
+		usleep(1000);
+	}
+	return ok;
+}
+
+struct stress {
 	const char *name;
-	int stop;		/* __atomic_*(), set by the main thread */
-	long ok, enodev, gone, other;
-	int last_other;
+	int gen;		/* bindings completed by the main thread */
+	int cycling;		/* between the first unbind and the last bind */
+	int stop;
 };
 
+struct hammer {
+	struct stress *s;
+	long ok, ok_cycling, enodev, gone, other;
+	int last_other;
+	int ok_gen;		/* last generation with a good exchange */
+};
+
+/*
+ * An exchange counts for generation g only if the main thread's
+ * generation was g before it began and after it ended.  The main thread
+ * moves to the next generation only after bind returned, and unbinds
+ * again only after every exchanger had a good exchange in the current
+ * generation: so each of those exchanges ran on the binding the previous
+ * bind made.
+ */
 static void *hammer_fn(void *arg)
 {
 	struct hammer *h = arg;
+	struct stress *s = h->s;
 	uint32_t req, rsp;
-	int fd = -1, rc;
+	int fd = -1, rc, g;
 
-	while (!__atomic_load_n(&h->stop, __ATOMIC_RELAXED)) {
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
 		if (fd < 0) {
-			fd = doe_dev_open(h->name);
+			fd = doe_dev_open(s->name);
 			if (fd < 0) {
 				h->gone++;
 				usleep(200);
@@ -530,9 +628,14 @@ static void *hammer_fn(void *arg)
 			}
 		}
 		req = 0;
+		g = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
 		rc = doe_xchg(fd, 1, 0, &req, 4, &rsp, 4);
-		if (rc == 4) {
+		if (rc == 4 && (rsp & 0xffffff) == 1) {
 			h->ok++;
+			if (__atomic_load_n(&s->cycling, __ATOMIC_ACQUIRE))
+				h->ok_cycling++;
+			if (__atomic_load_n(&s->gen, __ATOMIC_ACQUIRE) == g)
+				__atomic_store_n(&h->ok_gen, g, __ATOMIC_RELEASE);
 		} else if (rc == -ENODEV) {
 			h->enodev++;
 			close(fd);
@@ -547,29 +650,109 @@ static void *hammer_fn(void *arg)
 	return NULL;
 }
 
-/* 100 unbind/bind cycles while another thread runs exchanges */
-TEST_F(ioctl, unbind_bind_stress)
-{
-	struct hammer h = { .name = self->aux[0].name };
-	pthread_t t;
-	int i;
+#define CYCLES		100
+#define HAMMERS		2
 
-	ASSERT_EQ(pthread_create(&t, NULL, hammer_fn, &h), 0);
-	for (i = 0; i < 100; i++) {
-		ASSERT_EQ(doe_aux_drv("unbind", h.name), 0);
-		ASSERT_EQ(doe_aux_drv("bind", h.name), 0);
+/*
+ * 100 unbind/bind cycles while two threads exchange through the ioctl and
+ * the kernel user through pci_doe(), all on the same DOE Capability.
+ * Within every binding each of the three has a good exchange before the
+ * next unbind; nothing fails except with ENODEV; the DOE Capability works
+ * after.
+ */
+TEST_F_TIMEOUT(ioctl, unbind_bind_stress, 300)
+{
+	struct stress s = { .name = self->aux[0].name };
+	struct hammer h[HAMMERS] = { 0 };
+	long kok0, kok1, kok, kbound, kfailed, before, after;
+	char mode[32];
+	const char *step;
+	pthread_t t[HAMMERS];
+	int i, j, k, rc, same_fn = 0;
+	char name[256];
+
+	/* pci_doe_find() gives the kernel user the function's first DOE */
+	for (i = 0; i < self->n; i++)
+		same_fn += !strcmp(self->aux[i].bdf, self->aux[0].bdf);
+	ASSERT_EQ(same_fn, 1) TH_LOG("%s has %d DOE Capabilities", self->aux[0].bdf,
+				     same_fn);
+
+	kuser_unload();		/* left over from an aborted run */
+	rc = kuser_load(self->aux[0].bdf, &step);
+	if (rc)
+		SKIP(return, "no kernel DOE user: %s: %s", step, strerror(-rc));
+	kok = kuser_wait(1);
+	ASSERT_GE(kok, 1) TH_LOG("the kernel user made no exchange");
+
+	for (j = 0; j < HAMMERS; j++) {
+		h[j].s = &s;
+		ASSERT_EQ(pthread_create(&t[j], NULL, hammer_fn, &h[j]), 0);
 	}
-	usleep(100000);
-	__atomic_store_n(&h.stop, 1, __ATOMIC_RELAXED);
-	pthread_join(t, NULL);
-	TH_LOG("%ld ok, %ld ENODEV, %ld opens of a missing node", h.ok, h.enodev, h.gone);
-	EXPECT_EQ(h.other, 0) TH_LOG("unexpected result %d", h.last_other);
-	EXPECT_GT(h.ok, 0);
-	EXPECT_TRUE(doe_aux_bound(h.name));
+	__atomic_store_n(&s.cycling, 1, __ATOMIC_RELEASE);
+	kok0 = kuser_read("ok");
+	for (i = 1; i <= CYCLES; i++) {
+		ASSERT_EQ(doe_aux_drv("unbind", s.name), 0);
+		ASSERT_EQ(doe_aux_drv("bind", s.name), 0);
+		__atomic_store_n(&s.gen, i, __ATOMIC_RELEASE);
+		/*
+		 * The kernel user's count may still take one exchange that
+		 * ended before the unbind: two more are one after the bind.
+		 */
+		kbound = kuser_read("ok");
+		for (k = 0; k < 5000; k++) {
+			kok = kuser_read("ok");
+			if (kok >= kbound + 2 &&
+			    __atomic_load_n(&h[0].ok_gen, __ATOMIC_ACQUIRE) == i &&
+			    __atomic_load_n(&h[1].ok_gen, __ATOMIC_ACQUIRE) == i)
+				break;
+			usleep(1000);
+		}
+		ASSERT_LT(k, 5000)
+			TH_LOG("binding %d: none in 5 s: kernel %ld -> %ld, threads at %d, %d",
+			       i, kbound, kok, h[0].ok_gen, h[1].ok_gen);
+	}
+	kok1 = kuser_read("ok");
+	__atomic_store_n(&s.cycling, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&s.stop, 1, __ATOMIC_RELEASE);
+	for (j = 0; j < HAMMERS; j++)
+		pthread_join(t[j], NULL);
+	kfailed = kuser_read("failed");
+	TH_LOG("kernel user: %ld good exchanges while cycling, %ld ENODEV, %ld failed (last %ld)",
+	       kok1 - kok0, kuser_read("enodev"), kfailed, kuser_read("last_error"));
+	kuser_unload();
+	for (j = 0; j < HAMMERS; j++) {
+		TH_LOG("thread %d: %ld good (%ld while cycling), %ld ENODEV, %ld failed opens",
+		       j, h[j].ok, h[j].ok_cycling, h[j].enodev, h[j].gone);
+		EXPECT_EQ(h[j].other, 0) TH_LOG("unexpected result %d", h[j].last_other);
+		EXPECT_GE(h[j].ok_cycling, CYCLES);
+	}
+	EXPECT_GE(kok1 - kok0, 2 * CYCLES);
+	EXPECT_EQ(kfailed, 0);
+
+	EXPECT_TRUE(doe_aux_bound(s.name));
+	ASSERT_EQ(doe_aux_find(self->aux[0].bdf, self->aux[0].offset, name,
+			       sizeof(name)), 0);
+	EXPECT_STREQ(name, s.name);
 	close(self->fd);
-	self->fd = doe_dev_open(h.name);
+	self->fd = doe_dev_open(s.name);
 	ASSERT_GE(self->fd, 0);
 	EXPECT_TRUE(discovery_ok(self->fd));
+
+	/*
+	 * The DOE interrupt still fires: an interrupt cut off by an unbind
+	 * must not leave DOE Interrupt Status set, which stops the next ones
+	 */
+	ASSERT_EQ(irq_mode_after_exchange(s.name, mode, sizeof(mode)), 0);
+	if (strcmp(mode, "poll")) {
+		before = doe_irq_count(s.name);
+		for (j = 0; j < 5; j++)
+			EXPECT_TRUE(discovery_ok(self->fd));
+		after = doe_irq_wait_above(s.name, before, 2000);
+		EXPECT_GT(after, before)
+			TH_LOG("%s %s: %ld -> %ld interrupts, DOE Status %#x", s.name,
+			       mode, before, after,
+			       doe_cfg_status(self->aux[0].bdf, self->aux[0].offset));
+	}
 }
 
 TEST_HARNESS_MAIN
