@@ -28,9 +28,10 @@ CFLAGS="-O2 -Wall -Wextra -Werror -static $KHDR -I$sel"
 
 gcc $CFLAGS -o "$root/lab/doe-inventory" "$LAB_TOP/lab/guest/doe-inventory.c" "$sel/doe_cfg.c"
 
-# Kselftests of the series, built static the kselftest way.  KDIR= keeps
-# the kselftest make from building the test module in the source tree:
-# it is built below, in a copy.
+# Kselftests of the series, built static the kselftest way; with
+# gcc-multilib also doe_ioctl_test32, the 32-bit build for the compat
+# ioctl.  KDIR= keeps the kselftest make from building the test module in
+# the source tree: it is built below, in a copy.
 rm -rf "$BUILD/selftests"
 mkdir -p "$BUILD/selftests"
 if [ -f "$sel/Makefile" ]; then

@@ -334,7 +334,7 @@ TEST_F(ioctl, object_too_big_e2big)
 	uint32_t rsp;
 	void *req = calloc(1, PCI_DOE_IOC_MAX_PAYLOAD);
 
-	ASSERT_NE(req, NULL);
+	ASSERT_TRUE(!!req);
 	EXPECT_EQ(doe_xchg(self->fd, 1, 0, req, PCI_DOE_IOC_MAX_PAYLOAD, &rsp, 4), -E2BIG);
 	free(req);
 	EXPECT_TRUE(discovery_ok(self->fd));
@@ -495,7 +495,7 @@ TEST_F(ioctl, handoff_and_back)
 	for (i = 0; i < n; i++)
 		if (caps[i].offset == a->offset)
 			c = &caps[i];
-	ASSERT_NE(c, NULL);
+	ASSERT_TRUE(!!c);
 	cfd = doe_cfg_open(a->bdf);
 	ASSERT_GE(cfd, 0);
 	nu = doe_cfg_discover(cfd, c, pu, 64);
