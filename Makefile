@@ -29,9 +29,11 @@ tree: base
 config: tree
 	@lab/scripts/config.sh $(SRC) $(OBJ) $(FRAGS)
 
+# "modules" writes Module.symvers, against which the kselftests' test
+# module is built (lab/scripts/initramfs.sh)
 kernel: config
 	@echo "lab: building kernel in $(OBJ) (log: $(OBJ)/build.log)"
-	@$(KMAKE) bzImage >$(OBJ)/build.log 2>&1 || \
+	@$(KMAKE) bzImage modules >$(OBJ)/build.log 2>&1 || \
 		{ grep -E 'error|Error' $(OBJ)/build.log | head -n 30; \
 		  echo "lab: error: kernel build failed (see $(OBJ)/build.log)"; exit 1; }
 

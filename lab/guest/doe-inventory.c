@@ -6,8 +6,10 @@
  *   BDF  doe 0xOFF  MODE  AUXDEV  VVVV:TT ...
  *   BDF  cdat NAME  N bytes  checksum good|BAD
  *
- * When the DOE Capability has an auxiliary device (pci_doe.doe.<id>, a
- * child of the PCI device), AUXDEV is its name and "bound" or "unbound";
+ * When the DOE Capability has an auxiliary device (a child of the PCI
+ * device on the auxiliary bus whose cap_offset is the Capability's; its
+ * name, pci_doe.doe.<id>, is printed whole, the <id> is the kernel's
+ * business), AUXDEV is its name and "bound" or "unbound";
  * while bound, MODE and the protocols come from its sysfs attributes
  * (interrupt, features/).  Otherwise AUXDEV is "-", MODE is read from the
  * hardware ("msix N" or "msi N" when DOE Interrupt Enable is set, else
@@ -84,13 +86,23 @@ static void doe_mode(int fd, const struct doe_cap *cap, char *buf, size_t len)
 	snprintf(buf, len, "%s %u", msix ? "msix" : msi ? "msi" : "intx?", msgnum);
 }
 
-/* Mode and protocols of a bound DOE auxiliary device, from sysfs */
+/*
+ * Mode and protocols of a bound DOE auxiliary device, from sysfs.  The mode
+ * is read after one Discovery exchange through the ioctl: the DOE
+ * interrupt may be set up on first use.
+ */
 static void print_auxdev(const char *bdf, const char *name)
 {
 	char path[PATH_MAX], mode[32];
+	uint32_t req = 0, rsp;
 	char **feat;
-	int i, n;
+	int i, n, fd;
 
+	fd = doe_dev_open(name);
+	if (fd >= 0) {
+		doe_xchg(fd, 1, 0, &req, 4, &rsp, 4);
+		close(fd);
+	}
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s/interrupt", bdf, name);
 	if (doe_sysfs_read(path, mode, sizeof(mode)))
 		snprintf(mode, sizeof(mode), "?");

@@ -12,6 +12,8 @@ set -euo pipefail
 HOST_PKGS=(gcc make bc flex bison libelf-dev libssl-dev cpio xz-utils patch
 	   rsync ccache sparse python3 busybox-static pciutils qemu-system-x86
 	   ipxe-qemu qemu-system-data kmod git
+	   # the 32-bit (compat ioctl) build of doe_ioctl_test: gcc -m32 -static
+	   gcc-multilib
 	   # the gates of the patch series (lab/scripts/gates.sh)
 	   coccinelle ocaml-nox python3-ply python3-sphinx)
 

@@ -121,6 +121,37 @@ kunit_results() {	# kunit_results LOG RC
 	fi
 }
 
+# Every suite gives as many results as lab/expected-tests lists for it: a
+# test that disappears, a suite that gives nothing and a suite the file
+# does not know all fail, each with a line naming the suite and both
+# numbers.  A suite is kunit/SUITE (its cases) or kselftest/SETUP/PROGRAM.
+expected_counts() {
+	local file=$LAB_TOP/lab/expected-tests suite want got bad=0
+	local -A exp=() got_n=()
+
+	while read -r suite want; do
+		exp[$suite]=$want
+	done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$file")
+	# "PASS NAME" or "FAIL NAME: DETAIL"; kunit/run, kunit/kernel-reports
+	# and a kselftest program's own failure are no cases
+	while read -r suite; do
+		got_n[$suite]=$((${got_n[$suite]:-0} + 1))
+	done < <(awk '{ n = $2; sub(/:$/, "", n); print n }' "$LOGS/check-results.txt" |
+		 sed -nE -e 's@^(kunit/[^/]+)/[^/]+$@\1@p' \
+			 -e 's@^(kselftest/[^/]+/[^/]+)/[^/]+$@\1@p')
+	for suite in $(printf '%s\n' "${!exp[@]}" "${!got_n[@]}" | sort -u); do
+		want=${exp[$suite]:-} got=${got_n[$suite]:-0}
+		if [ -z "$want" ]; then
+			result "expected-tests/$suite" 1 "not in lab/expected-tests, $got results"
+			bad=1
+		elif [ "$got" != "$want" ]; then
+			result "expected-tests/$suite" 1 "expected $want results, got $got"
+			bad=1
+		fi
+	done
+	[ $bad -eq 1 ] || result "lab/expected-tests" 0
+}
+
 echo "lab: building (base, tree, config, kernel, initramfs)"
 run_test "build" make -C "$LAB_TOP" initramfs
 [ $failed -eq 0 ] || finish
@@ -149,6 +180,8 @@ for setup in cxl switch; do
 	run_test "inventory/$setup" "$LAB_TOP/lab/tests/inventory.sh" "$setup" "$res"
 	tap_results "$setup" "$res"
 done
+
+expected_counts
 
 # Every output of the run is ignored: no file became untracked during it.
 run_test "lab/outputs-ignored" new_untracked

@@ -28,14 +28,28 @@ CFLAGS="-O2 -Wall -Wextra -Werror -static $KHDR -I$sel"
 
 gcc $CFLAGS -o "$root/lab/doe-inventory" "$LAB_TOP/lab/guest/doe-inventory.c" "$sel/doe_cfg.c"
 
-# Kselftests of the series, built static the kselftest way.
+# Kselftests of the series, built static the kselftest way; with
+# gcc-multilib also doe_ioctl_test32, the 32-bit build for the compat
+# ioctl.  KDIR= keeps the kselftest make from building the test module in
+# the source tree: it is built below, in a copy.
 rm -rf "$BUILD/selftests"
 mkdir -p "$BUILD/selftests"
 if [ -f "$sel/Makefile" ]; then
-	make -s -C "$sel" OUTPUT="$BUILD/selftests" KHDR_INCLUDES="$KHDR" \
+	make -s -C "$sel" OUTPUT="$BUILD/selftests" KHDR_INCLUDES="$KHDR" KDIR= \
 		CFLAGS="-O2 -Wall -Werror -static $KHDR" LDFLAGS=-static >/dev/null
 	find "$BUILD/selftests" -maxdepth 1 -type f -executable \
 		-exec cp {} "$root/lab/tests/" \;
+fi
+
+# The kselftests' test modules (doe_kuser.ko), built against the test
+# kernel, where the kselftest install puts them: test_modules/ beside the
+# programs.
+if [ -d "$sel/test_modules" ]; then
+	mods=$BUILD/selftests/test_modules
+	cp -r "$sel/test_modules" "$mods"
+	make -s -C "$src" O="$obj" ARCH=x86_64 CC="ccache gcc" M="$mods" modules
+	mkdir -p "$root/lab/tests/test_modules"
+	cp "$mods"/*.ko "$root/lab/tests/test_modules/"
 fi
 
 # lspci and the shared libraries it loads.

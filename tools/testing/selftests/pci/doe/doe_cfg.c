@@ -59,6 +59,19 @@ int doe_cfg_write(int fd, unsigned int off, uint32_t val)
 	return n < 0 ? -errno : -EIO;
 }
 
+uint32_t doe_cfg_status(const char *bdf, unsigned int offset)
+{
+	uint32_t status = ~0u;
+	int fd = doe_cfg_open(bdf);
+
+	if (fd < 0)
+		return ~0u;
+	if (doe_cfg_read(fd, offset + PCI_DOE_STATUS, &status))
+		status = ~0u;
+	close(fd);
+	return status;
+}
+
 int doe_cfg_find_caps(const char *bdf, struct doe_cap *caps, int max)
 {
 	unsigned int pos = EXT_CAP_START, hops = 0;
@@ -276,9 +289,91 @@ int doe_aux_drv(const char *what, const char *name)
 	return access(path, F_OK) ? -ETIMEDOUT : 0;
 }
 
+int doe_aux_is_doe(const char *dir, unsigned int *offset)
+{
+	char path[PATH_MAX], real[PATH_MAX], line[256], *end;
+	int modalias = 0;
+	unsigned long v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/subsystem", dir);
+	if (!realpath(path, real) || strcmp(strrchr(real, '/'), "/auxiliary"))
+		return 0;
+	snprintf(path, sizeof(path), "%s/uevent", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		modalias |= !strcmp(line, "MODALIAS=auxiliary:pci_doe.doe\n");
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/cap_offset", dir);
+	if (!modalias || doe_sysfs_read(path, line, sizeof(line)))
+		return 0;
+	v = strtoul(line, &end, 0);
+	if (end == line || *end || v < 0x100 || v > 0xfff)
+		return 0;
+	*offset = v;
+	return 1;
+}
+
+static int doe_aux_cmp(const void *a, const void *b)
+{
+	const struct doe_aux *x = a, *y = b;
+	int c = strcmp(x->bdf, y->bdf);
+
+	return c ? c : (int)x->offset - (int)y->offset;
+}
+
+int doe_aux_list(struct doe_aux *aux, int max, int bound_only)
+{
+	char dir[PATH_MAX], path[2 * PATH_MAX];
+	struct dirent *pde, *de;
+	DIR *pd, *d;
+	int n = 0;
+
+	pd = opendir("/sys/bus/pci/devices");
+	if (!pd)
+		return 0;
+	while ((pde = readdir(pd)) && n < max) {
+		/* DDDD:BB:DD.F, or longer with a longer domain number */
+		if (pde->d_name[0] == '.' || strlen(pde->d_name) >= sizeof(aux->bdf))
+			continue;
+		snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", pde->d_name);
+		d = opendir(dir);
+		if (!d)
+			continue;
+		while ((de = readdir(d)) && n < max) {
+			unsigned int offset;
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			if (!doe_aux_is_doe(path, &offset))
+				continue;
+			if (bound_only && !doe_aux_bound(de->d_name))
+				continue;
+			snprintf(aux[n].name, sizeof(aux[n].name), "%s", de->d_name);
+			snprintf(aux[n].bdf, sizeof(aux[n].bdf), "%.*s",
+				 (int)sizeof(aux[n].bdf) - 1, pde->d_name);
+			aux[n].offset = offset;
+			n++;
+		}
+		closedir(d);
+	}
+	closedir(pd);
+	qsort(aux, n, sizeof(*aux), doe_aux_cmp);
+	return n;
+}
+
+int doe_aux_find_bound(struct doe_aux *aux, int max)
+{
+	return doe_aux_list(aux, max, 1);
+}
+
 int doe_aux_find(const char *bdf, unsigned int offset, char *name, size_t len)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 300], val[32];
+	char dir[PATH_MAX], path[2 * PATH_MAX];
+	unsigned int off;
 	struct dirent *de;
 	int rc = -ENOENT;
 	DIR *d;
@@ -288,45 +383,135 @@ int doe_aux_find(const char *bdf, unsigned int offset, char *name, size_t len)
 	if (!d)
 		return -ENOENT;
 	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "pci_doe.doe.", 12))
+		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/cap_offset", dir, de->d_name);
-		if (!doe_sysfs_read(path, val, sizeof(val)) &&
-		    strtoul(val, NULL, 0) == offset) {
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (doe_aux_is_doe(path, &off) && off == offset) {
 			snprintf(name, len, "%s", de->d_name);
 			rc = 0;
+			break;
 		}
 	}
 	closedir(d);
 	return rc;
 }
 
-int doe_aux_find_bound(struct doe_aux *aux, int max)
+/*
+ * The generic driver probes asynchronously when the PCI function's driver
+ * adds the auxiliary device, and the driver link appears before its probe
+ * ends: wait for the character device and one Discovery exchange through
+ * it.
+ */
+int doe_aux_wait_bound(const char *bdf, unsigned int offset, char *name,
+		       size_t len, int ms)
 {
-	char path[PATH_MAX], real[PATH_MAX], val[32];
-	struct dirent *de;
-	int n = 0;
-	DIR *d;
+	long long end = now_ns() + ms * 1000000LL;
+	uint32_t req = 0, rsp;
+	int fd, rc;
 
-	d = opendir(DOE_AUX_DEVS);
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) && n < max) {
-		if (strncmp(de->d_name, "pci_doe.doe.", 12) || !doe_aux_bound(de->d_name))
+	do {
+		if (!doe_aux_find(bdf, offset, name, len) && doe_aux_bound(name)) {
+			fd = doe_dev_open(name);
+			if (fd >= 0) {
+				rc = doe_xchg(fd, 1, 0, &req, 4, &rsp, 4);
+				close(fd);
+				if (rc == 4)
+					return 0;
+			}
+		}
+		usleep(10000);
+	} while (now_ns() < end);
+	return -ETIMEDOUT;
+}
+
+int doe_proc_interrupts(struct doe_irq_line *l, int max)
+{
+	char line[2048], *p, *end;
+	int n = 0, ncpu = 0, i;
+	FILE *f;
+
+	f = fopen("/proc/interrupts", "r");
+	if (!f)
+		return -errno;
+	/* The header names one column per CPU */
+	if (fgets(line, sizeof(line), f))
+		for (p = line; (p = strstr(p, "CPU")); p += 3)
+			ncpu++;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		struct doe_irq_line *d = &l[n];
+		char hw[64];
+		int used;
+
+		line[strcspn(line, "\n")] = 0;
+		d->irq = strtol(line, &end, 10);
+		if (end == line || *end != ':')
+			continue;	/* NMI:, LOC:, ERR: ... */
+		p = end + 1;
+		d->count = 0;
+		for (i = 0; i < ncpu; i++, p = end) {
+			d->count += strtol(p, &end, 10);
+			if (end == p)
+				break;
+		}
+		if (sscanf(p, " %63s%n", d->chip, &used) != 1)
 			continue;
-		snprintf(aux[n].name, sizeof(aux[n].name), "%s", de->d_name);
-		snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/cap_offset", de->d_name);
-		if (doe_sysfs_read(path, val, sizeof(val)))
-			continue;
-		aux[n].offset = strtoul(val, NULL, 0);
-		snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/..", de->d_name);
-		if (!realpath(path, real))
-			continue;
-		snprintf(aux[n].bdf, sizeof(aux[n].bdf), "%s", strrchr(real, '/') + 1);
+		p += used;
+		/* The hardware irq and the flow: "0-edge" */
+		d->hwirq = -1;
+		if (sscanf(p, " %63s%n", hw, &used) == 1 && hw[0] >= '0' &&
+		    hw[0] <= '9' && strchr(hw, '-')) {
+			d->hwirq = strtol(hw, NULL, 10);
+			p += used;
+		}
+		p += strspn(p, " ");
+		snprintf(d->actions, sizeof(d->actions), "%s", p);
 		n++;
 	}
-	closedir(d);
+	fclose(f);
 	return n;
+}
+
+int doe_irq_has_action(const struct doe_irq_line *l, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = l->actions;
+
+	for (;;) {
+		if (!strncmp(p, name, len) && (p[len] == 0 || p[len] == ','))
+			return 1;
+		p = strchr(p, ',');
+		if (!p)
+			return 0;
+		p += strspn(p, ", ");
+	}
+}
+
+long doe_irq_count(const char *name)
+{
+	static struct doe_irq_line l[512];
+	long total = -1;
+	int i, n;
+
+	n = doe_proc_interrupts(l, 512);
+	for (i = 0; i < n; i++) {
+		if (!doe_irq_has_action(&l[i], name))
+			continue;
+		total = (total < 0 ? 0 : total) + l[i].count;
+	}
+	return total;
+}
+
+long doe_irq_wait_above(const char *name, long before, int ms)
+{
+	long long end = now_ns() + ms * 1000000LL;
+	long count;
+
+	for (;;) {
+		count = doe_irq_count(name);
+		if (count > before || now_ns() > end)
+			return count;
+		usleep(1000);
+	}
 }
 
 int doe_dev_open(const char *name)
@@ -353,4 +538,84 @@ int doe_xchg(int fd, uint16_t vid, uint8_t type, const void *req,
 	if (ioctl(fd, PCI_DOE_IOC_EXCHANGE, &ex))
 		return -errno;
 	return ex.response_size;
+}
+
+int doe_ioctl_discover(int fd, struct doe_protocol *prot, int max)
+{
+	unsigned int index = 0;
+	uint32_t req, rsp;
+	int n = 0, rc;
+
+	do {
+		req = index;
+		rc = doe_xchg(fd, 1, 0, &req, 4, &rsp, 4);
+		if (rc < 0)
+			return rc;
+		if (rc != 4)
+			return -EIO;
+		if (n < max) {
+			prot[n].vid = rsp & 0xffff;
+			prot[n].type = (rsp >> 16) & 0xff;
+			n++;
+		}
+		index = rsp >> 24;
+	} while (index && n < 256);
+	return n;
+}
+
+int doe_ioctl_cdat(int fd, uint8_t *buf, size_t max)
+{
+	uint32_t req, rsp[1024];
+	unsigned int handle = 0;
+	size_t len = 0;
+	int rc, n;
+
+	do {
+		req = handle << 16;	/* read entry, table type 0 (CDAT) */
+		rc = doe_xchg(fd, DOE_CXL_VID, DOE_CXL_TABLE_ACCESS, &req, 4,
+			      rsp, sizeof(rsp));
+		if (rc < 4)
+			return rc < 0 ? rc : -EIO;
+		n = rc - 4;
+		if (len + n > max)
+			return -E2BIG;
+		memcpy(buf + len, &rsp[1], n);
+		len += n;
+		handle = rsp[0] >> 16;
+	} while (handle != 0xffff && len < max);
+	return len;
+}
+
+int doe_kernel_cdat(const char *bdf, uint8_t *buf, size_t max)
+{
+	char path[PATH_MAX + 300], real[PATH_MAX], *base, *parent;
+	struct dirent *de;
+	int fd, len = -ENOENT, r;
+	DIR *d;
+
+	d = opendir("/sys/bus/cxl/devices");
+	if (!d)
+		return -ENOENT;
+	while ((de = readdir(d))) {
+		snprintf(path, sizeof(path), "/sys/bus/cxl/devices/%s/uport", de->d_name);
+		if (!realpath(path, real))
+			continue;
+		base = strrchr(real, '/');
+		*base++ = 0;
+		parent = strrchr(real, '/');
+		if (strcmp(base, bdf) &&
+		    (strncmp(base, "mem", 3) || !parent || strcmp(parent + 1, bdf)))
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/cxl/devices/%s/CDAT", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = 0;
+		while ((r = read(fd, buf + len, max - len)) > 0)
+			len += r;
+		close(fd);
+		break;
+	}
+	closedir(d);
+	return len;
 }

@@ -77,18 +77,111 @@ FIXTURE_TEARDOWN(doe)
 			EXPECT_EQ(doe_aux_drv("bind", self->f.aux[i]), 0);
 }
 
-/* Every DOE Capability sits in extended config space, dword aligned. */
-TEST_F(doe, cap_layout)
+/*
+ * The kernel's walk of the DOE Capabilities and ours agree: a PCI function
+ * whose driver created DOE auxiliary devices has one per DOE Capability
+ * this test's walk of config space found, and each cap_offset is one of
+ * them.
+ */
+TEST_F(doe, cap_offsets_match_kernel)
 {
-	int i;
+	static struct doe_aux aux[MAX_CAPS];
+	int i, j, n, walked, listed, fns = 0;
+
+	n = doe_aux_list(aux, MAX_CAPS, 0);
+	ASSERT_GT(n, 0) TH_LOG("no DOE auxiliary device");
+	for (i = 0; i < n; i++) {
+		if (i > 0 && !strcmp(aux[i].bdf, aux[i - 1].bdf))
+			continue;	/* one function at a time */
+		fns++;
+		walked = 0;
+		for (j = 0; j < self->f.n; j++)
+			walked += !strcmp(self->f.caps[j].bdf, aux[i].bdf);
+		listed = 0;
+		for (j = i; j < n && !strcmp(aux[j].bdf, aux[i].bdf); j++) {
+			int k, found = 0;
+
+			listed++;
+			for (k = 0; k < self->f.n; k++)
+				found |= !strcmp(self->f.caps[k].bdf, aux[j].bdf) &&
+					 self->f.caps[k].offset == aux[j].offset;
+			EXPECT_TRUE(found)
+				TH_LOG("%s: cap_offset 0x%x of %s is no DOE Capability",
+				       aux[j].name, aux[j].offset, aux[j].bdf);
+		}
+		EXPECT_EQ(listed, walked)
+			TH_LOG("%s: %d DOE auxiliary devices, %d DOE Capabilities",
+			       aux[i].bdf, listed, walked);
+	}
+	TH_LOG("%d DOE auxiliary devices on %d PCI functions, %d DOE Capabilities",
+	       n, fns, self->f.n);
+}
+
+/*
+ * The registers of each DOE Capability (PCIe r6.2 sec 7.9.24): the
+ * Capability Version is at least 1, the Next Capability Offset is 0 or
+ * points into extended config space outside this Capability; DOE Abort
+ * and DOE Go read 0, also right after Go and after Abort; and once the
+ * kernel handed the Capability back, DOE Interrupt Enable is off.
+ */
+TEST_F(doe, cap_registers)
+{
+	uint32_t hdr, ctrl, status, req[3] = { 0x00000001, 3, 0 }, val;
+	unsigned int next;
+	int i, j, fd;
 
 	for (i = 0; i < self->f.n; i++) {
 		struct doe_cap *c = &self->f.caps[i];
 
-		EXPECT_GE(c->offset, 0x100);
-		EXPECT_LE(c->offset + PCI_DOE_CAP_SIZEOF, 0x1000);
-		EXPECT_EQ(c->offset & 3, 0);
-		EXPECT_GE(c->version, 1);
+		fd = doe_cfg_open(c->bdf);
+		ASSERT_GE(fd, 0);
+		ASSERT_EQ(doe_cfg_read(fd, c->offset, &hdr), 0);
+		EXPECT_EQ(PCI_EXT_CAP_ID(hdr), PCI_EXT_CAP_ID_DOE);
+		EXPECT_GE(PCI_EXT_CAP_VER(hdr), 1);
+		next = PCI_EXT_CAP_NEXT(hdr);
+		if (next) {
+			EXPECT_GE(next, 0x100);
+			EXPECT_TRUE(next + 4 <= c->offset ||
+				    next >= c->offset + PCI_DOE_CAP_SIZEOF)
+				TH_LOG("%s DOE 0x%x: next 0x%x inside it", c->bdf,
+				       c->offset, next);
+		}
+
+		ASSERT_EQ(doe_cfg_read(fd, c->offset + PCI_DOE_CTRL, &ctrl), 0);
+		EXPECT_EQ(ctrl & (PCI_DOE_CTRL_ABORT | PCI_DOE_CTRL_GO), 0);
+		if (self->f.aux[i][0]) {
+			EXPECT_EQ(ctrl & PCI_DOE_CTRL_INT_EN, 0)
+				TH_LOG("%s DOE 0x%x: Interrupt Enable left on by %s",
+				       c->bdf, c->offset, self->f.aux[i]);
+		}
+
+		/* Discovery index 0 by hand, reading Control after Go */
+		ASSERT_EQ(doe_cfg_abort(fd, c), 0);
+		for (j = 0; j < 3; j++)
+			ASSERT_EQ(doe_cfg_write(fd, c->offset + PCI_DOE_WRITE, req[j]), 0);
+		ASSERT_EQ(doe_cfg_write(fd, c->offset + PCI_DOE_CTRL, PCI_DOE_CTRL_GO), 0);
+		ASSERT_EQ(doe_cfg_read(fd, c->offset + PCI_DOE_CTRL, &ctrl), 0);
+		EXPECT_EQ(ctrl & (PCI_DOE_CTRL_ABORT | PCI_DOE_CTRL_GO), 0);
+		for (j = 0; j < 1000; j++) {
+			ASSERT_EQ(doe_cfg_read(fd, c->offset + PCI_DOE_STATUS, &status), 0);
+			if (status & (PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR))
+				break;
+			usleep(1000);
+		}
+		EXPECT_EQ(status & (PCI_DOE_STATUS_DATA_OBJECT_READY | PCI_DOE_STATUS_ERROR),
+			  PCI_DOE_STATUS_DATA_OBJECT_READY);
+		ASSERT_EQ(doe_cfg_read(fd, c->offset + PCI_DOE_READ, &val), 0);
+		EXPECT_EQ(val, req[0]);		/* the response's Header 1 */
+
+		/* Abort mid-response: Control reads 0, the response is gone */
+		ASSERT_EQ(doe_cfg_write(fd, c->offset + PCI_DOE_CTRL, PCI_DOE_CTRL_ABORT), 0);
+		ASSERT_EQ(doe_cfg_read(fd, c->offset + PCI_DOE_CTRL, &ctrl), 0);
+		EXPECT_EQ(ctrl & (PCI_DOE_CTRL_ABORT | PCI_DOE_CTRL_GO), 0);
+		ASSERT_EQ(doe_cfg_abort(fd, c), 0);
+		ASSERT_EQ(doe_cfg_read(fd, c->offset + PCI_DOE_STATUS, &status), 0);
+		EXPECT_EQ(status & (PCI_DOE_STATUS_BUSY | PCI_DOE_STATUS_ERROR |
+				    PCI_DOE_STATUS_DATA_OBJECT_READY), 0);
+		close(fd);
 	}
 }
 
@@ -136,14 +229,17 @@ TEST_F(doe, dropped_request_times_out_then_recovers)
 /*
  * Binding the generic driver again takes the DOE Capability back: it
  * aborts what userspace left half done, rediscovers, and lists the same
- * protocols in features/ as a userspace Discovery found.
+ * protocols in features/ as a userspace Discovery found, each file named
+ * VVVV:TT and holding "VVVV:TT\n".  Fails if no DOE Capability has an
+ * auxiliary device: there is nothing to take back.
  */
 TEST_F(doe, bind_takes_back)
 {
 	struct doe_protocol prot[DOE_MAX_PROTOCOLS];
-	char path[PATH_MAX + 80];
+	char path[PATH_MAX + 80], want[16], buf[64];
 	uint32_t req[3] = { 0x00000001, 0, 0 };
 	int i, j, fd, n, seen = 0;
+	ssize_t len;
 
 	for (i = 0; i < self->f.n; i++) {
 		struct doe_cap *c = &self->f.caps[i];
@@ -162,14 +258,22 @@ TEST_F(doe, bind_takes_back)
 		ASSERT_EQ(doe_aux_drv("bind", self->f.aux[i]), 0);
 		ASSERT_TRUE(doe_aux_bound(self->f.aux[i]));
 		for (j = 0; j < n; j++) {
-			snprintf(path, sizeof(path),
-				 "/sys/bus/auxiliary/devices/%s/features/%04x:%02x",
-				 self->f.aux[i], prot[j].vid, prot[j].type);
-			EXPECT_EQ(access(path, R_OK), 0) TH_LOG("missing %s", path);
+			snprintf(want, sizeof(want), "%04x:%02x\n", prot[j].vid,
+				 prot[j].type);
+			snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/features/%.7s",
+				 self->f.aux[i], want);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			EXPECT_GE(fd, 0) TH_LOG("%s: %s", path, strerror(errno));
+			if (fd < 0)
+				continue;
+			len = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			ASSERT_GE(len, 0);
+			buf[len] = 0;
+			EXPECT_STREQ(buf, want) TH_LOG("%s", path);
 		}
 	}
-	if (!seen)
-		TH_LOG("no DOE auxiliary device: nothing to take back");
+	ASSERT_GT(seen, 0) TH_LOG("no DOE Capability has an auxiliary device");
 }
 
 TEST_HARNESS_MAIN
