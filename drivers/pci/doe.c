@@ -757,6 +757,13 @@ static void pci_doe_irq_detach(struct pci_doe_dev *doe, bool block)
 		pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_CTRL, 0);
 		spin_unlock_irq(&doe->lock);
 		free_irq(irq, doe);
+		/*
+		 * An interrupt that came after the handler's last run leaves
+		 * DOE Interrupt Status set (RW1C), and a device raises no
+		 * other while it is: clear it for whoever comes next.
+		 */
+		pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_STATUS,
+				       PCI_DOE_STATUS_INT_STATUS);
 		wake_up_all(&doe->wq);
 	}
 	doe->irq_blocked = block;

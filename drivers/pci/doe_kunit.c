@@ -1609,10 +1609,15 @@ static void unbind_generic_busy(struct kunit *test)
 
 	f->resp[0].delay_us = 50000;
 	l = queue_many(test, doe, &f->resp[0], 51);
+	/* An interrupt nobody handled: DOE Interrupt Status left set */
+	raw_spin_lock_irq(&f->resp[0].lock);
+	f->resp[0].int_status = true;
+	raw_spin_unlock_irq(&f->resp[0].lock);
 	device_release_driver(adev);
 	check_all_done(test, l, 51);
-	/* Handed over with DOE Interrupt Enable clear */
+	/* Handed over with DOE Interrupt Enable and Interrupt Status clear */
 	KUNIT_EXPECT_FALSE(test, f->resp[0].int_en);
+	KUNIT_EXPECT_FALSE(test, f->resp[0].int_status);
 
 	/* Handed over: the kernel's users get -ENODEV, lookups nothing */
 	KUNIT_EXPECT_EQ(test, echo_rc(doe), -ENODEV);
@@ -2034,6 +2039,10 @@ static void vectors_reallocated(struct kunit *test)
 
 	WRITE_ONCE(f->vec[0], new);
 	irq_free_desc(old);		/* the old number is gone for good */
+	/* A stale DOE Interrupt Status would hold back every interrupt */
+	raw_spin_lock_irq(&f->resp[0].lock);
+	f->resp[0].int_status = true;
+	raw_spin_unlock_irq(&f->resp[0].lock);
 	KUNIT_ASSERT_EQ(test, pci_alloc_irq_vectors(f->pdev, 1, 1, PCI_IRQ_MSI), 1);
 	expect_irq_exchange(test, f, doe);
 	KUNIT_EXPECT_TRUE(test, irq_has_action(new));

@@ -432,6 +432,7 @@ TEST_F(ioctl, cdat_matches_kernel)
 	static uint8_t a[65536], b[65536];
 	int i, j, fd, la, lb, listed = 0, compared = 0;
 	unsigned int sum;
+	const char *env;
 
 	for (i = 0; i < self->n; i++) {
 		fd = doe_dev_open(self->aux[i].name);
@@ -461,6 +462,16 @@ TEST_F(ioctl, cdat_matches_kernel)
 	}
 	TH_LOG("%d DOE Capabilities list CDAT, %d compared with the kernel's",
 	       listed, compared);
+	/*
+	 * A machine whose set-up says how many CDATs the kernel reads (the
+	 * lab's QEMU set-ups do) must compare exactly that many; QEMU 7.2's
+	 * switch set-up, where cxl_pci cannot bind, reads none.
+	 */
+	env = getenv("DOE_KERNEL_CDATS");
+	if (env) {
+		EXPECT_EQ(compared, atoi(env));
+		return;
+	}
 	if (!compared)
 		SKIP(return, "the kernel read the CDAT of none of %d DOE Capabilities listing it",
 		     listed);
