@@ -54,6 +54,7 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/pci-doe.h>
+#include <linux/pm_runtime.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/security.h>
@@ -121,6 +122,11 @@ enum pci_doe_state {
  *	  the only hardware access under it is that DOE Control write.
  * @state: See enum pci_doe_state
  * @cancel: Set on unbind: waits in the exchange in flight end with -ENODEV
+ * @resetting: Set between pci_doe_reset_prepare() and pci_doe_reset_done():
+ *	       the exchange in flight ends with -ECONNRESET, the queued
+ *	       tasks wait for the reset to be done
+ * @noirq: Between the generic driver's suspend_noirq and resume_noirq,
+ *	   when no device interrupt is delivered: exchanges poll
  * @tasks: Queued tasks, oldest first.  A task is added only together with
  *	   queueing @work, under @lock, so @work always sees it.
  * @work: Runs Abort and Discovery when bound, then the queued tasks one
@@ -168,6 +174,8 @@ struct pci_doe_dev {
 	spinlock_t lock;	/* see @lock above */
 	enum pci_doe_state state;
 	bool cancel;
+	bool resetting;
+	bool noirq;
 	struct list_head tasks;
 	struct work_struct work;
 	struct mutex exchange_lock;	/* see @exchange_lock above */
@@ -333,13 +341,19 @@ static void pci_doe_write_ctrl(struct pci_doe_dev *doe, u32 val)
 
 static bool pci_doe_cancelled(struct pci_doe_dev *doe)
 {
-	return READ_ONCE(doe->cancel);
+	return READ_ONCE(doe->cancel) || READ_ONCE(doe->resetting);
+}
+
+/* How an exchange cut short ends: reset, or unbind */
+static int pci_doe_cut_rc(struct pci_doe_dev *doe)
+{
+	return READ_ONCE(doe->resetting) ? -ECONNRESET : -ENODEV;
 }
 
 /* How pci_doe_wait() ends */
 enum pci_doe_wait_for {
 	PCI_DOE_WAIT_CLEAR,	/* all bits of the mask clear; polled */
-	PCI_DOE_WAIT_ABORT,	/* same, and not cut short by unbind */
+	PCI_DOE_WAIT_ABORT,	/* same, and cut short only by a reset */
 	PCI_DOE_WAIT_ANY_SET,	/* any bit of the mask set; interrupt driven */
 };
 
@@ -351,8 +365,9 @@ enum pci_doe_wait_for {
  * attached.  The handler may be detached at any time (the function's
  * vectors go away): the wait then goes on polling.
  *
- * Return: 0, -ETIMEDOUT, or -ENODEV if the function is gone or the generic
- * driver is being unbound (except for PCI_DOE_WAIT_ABORT).
+ * Return: 0, -ETIMEDOUT, -ENODEV if the function is gone or the generic
+ * driver is being unbound (except for PCI_DOE_WAIT_ABORT), -ECONNRESET if
+ * the function is being reset.
  */
 static int pci_doe_wait(struct pci_doe_dev *doe, u32 mask,
 			enum pci_doe_wait_for until, u32 *status)
@@ -362,21 +377,25 @@ static int pci_doe_wait(struct pci_doe_dev *doe, u32 mask,
 	int seen, irq, rc;
 
 	for (;;) {
-		irq = until == PCI_DOE_WAIT_ANY_SET ? READ_ONCE(doe->irq) : 0;
+		/* No device interrupt is delivered in the noirq phases */
+		irq = until == PCI_DOE_WAIT_ANY_SET && !READ_ONCE(doe->noirq) ?
+		      READ_ONCE(doe->irq) : 0;
 		seen = atomic_read(&doe->irq_events);
 		rc = pci_doe_read_status(doe, status);
 		if (rc)
 			return rc;
 		if (until == PCI_DOE_WAIT_ANY_SET ? *status & mask : !(*status & mask))
 			return 0;
-		if (until != PCI_DOE_WAIT_ABORT && pci_doe_cancelled(doe))
-			return -ENODEV;
+		if (READ_ONCE(doe->resetting) ||
+		    (until != PCI_DOE_WAIT_ABORT && pci_doe_cancelled(doe)))
+			return pci_doe_cut_rc(doe);
 		if (time_after(jiffies, deadline))
 			return -ETIMEDOUT;
 		if (irq) {
 			wait_event_timeout(doe->wq,
 					   atomic_read(&doe->irq_events) != seen ||
 					   READ_ONCE(doe->irq) != irq ||
+					   READ_ONCE(doe->noirq) ||
 					   pci_doe_cancelled(doe),
 					   max_t(long, deadline - jiffies, 1));
 		} else {
@@ -470,9 +489,11 @@ static int pci_doe_send_req(struct pci_doe_dev *doe,
 	pci_write_config_dword(pdev, doe->doe_cap + PCI_DOE_WRITE, val);
 
 	for (i = 0; i < full; i++) {
-		/* Up to 2^18 non-posted writes: stop if the function left */
+		/* Up to 2^18 non-posted writes: stop if they are in vain */
 		if (pci_dev_is_disconnected(pdev))
 			return -ENODEV;
+		if (pci_doe_cancelled(doe))
+			return pci_doe_cut_rc(doe);
 		pci_write_config_dword(pdev, doe->doe_cap + PCI_DOE_WRITE,
 				       le32_to_cpu(task->request_pl[i]));
 		if (i % 1024 == 1023)
@@ -524,6 +545,8 @@ static int pci_doe_recv_resp(struct pci_doe_dev *doe, struct pci_doe_task *task)
 	for (i = 0; i < len; i++) {
 		if (pci_dev_is_disconnected(pdev))
 			return -ENODEV;
+		if (pci_doe_cancelled(doe))
+			return pci_doe_cut_rc(doe);
 		pci_read_config_dword(pdev, rd, &val);
 		/* All-ones data is legal; all-ones status is a removed function */
 		if (PCI_POSSIBLE_ERROR(val)) {
@@ -590,6 +613,8 @@ static int __pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task
 	int rc;
 
 	rc = pci_doe_send_req(doe, task);
+	if (rc == -ENODEV && pci_doe_cancelled(doe))
+		goto cut;
 	if (rc)
 		return rc;
 
@@ -602,12 +627,8 @@ static int __pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task
 				    doe->doe_cap);
 		return pci_doe_abort(doe, "timeout") ?: -ETIMEDOUT;
 	}
-	if (rc == -ENODEV) {
-		/* Cancelled by unbind: leave the mailbox idle if it is there */
-		if (pci_doe_cancelled(doe))
-			pci_doe_abort(doe, "cancelled");
-		return -ENODEV;
-	}
+	if (rc == -ENODEV || rc == -ECONNRESET)
+		goto cut;
 	if (rc)
 		return rc;
 	if (status & PCI_DOE_STATUS_ERROR)
@@ -616,7 +637,19 @@ static int __pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task
 	rc = pci_doe_recv_resp(doe, task);
 	if (rc == -EIO)
 		return pci_doe_abort(doe, "malformed response") ?: -EIO;
+	if (rc == -ENODEV || rc == -ECONNRESET)
+		goto cut;
 	return rc;
+
+cut:
+	/*
+	 * Cut short.  By unbind: leave the mailbox idle for userspace, if
+	 * the function is there.  By a reset: the reset does that.
+	 */
+	if (READ_ONCE(doe->cancel) && !READ_ONCE(doe->resetting) &&
+	    !pci_dev_is_disconnected(doe->pdev))
+		pci_doe_abort(doe, "cancelled");
+	return pci_doe_cut_rc(doe);
 }
 
 /* The DOE interrupt */
@@ -694,7 +727,7 @@ static void pci_doe_irq_attach(struct pci_doe_dev *doe)
 
 	mutex_lock(&doe->irq_lock);
 	if (doe->irq || doe->irq_failed || doe->irq_blocked ||
-	    READ_ONCE(doe->state) != PCI_DOE_READY)
+	    READ_ONCE(doe->noirq) || READ_ONCE(doe->state) != PCI_DOE_READY)
 		goto out;
 	irq = pci_doe_vector(doe, &msg);
 	if (!irq)
@@ -792,7 +825,51 @@ static int pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task)
 	return rc;
 }
 
-static int pci_doe_setup(struct pci_doe_dev *doe);
+static int pci_doe_setup(struct pci_doe_dev *doe, const char *why);
+
+/*
+ * Runtime PM: the auxiliary device is a child of the pci_dev, with no
+ * callbacks of its own; resuming it resumes the function, for the span of
+ * an exchange.  Where runtime PM is off (system sleep), the function is
+ * as the PM core left it.  A function in D3cold is not touched.
+ */
+static int pci_doe_pm_get(struct pci_doe_dev *doe)
+{
+	struct device *dev = &doe->adev.dev;
+	int rc;
+
+	rc = pm_runtime_resume_and_get(dev);
+	if (rc == -EACCES) {
+		pm_runtime_get_noresume(dev);
+		rc = 0;
+	}
+	if (rc)
+		return rc;
+	if (READ_ONCE(doe->pdev->current_state) == PCI_D3cold) {
+		pm_runtime_put(dev);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static void pci_doe_pm_put(struct pci_doe_dev *doe)
+{
+	pm_runtime_put(&doe->adev.dev);
+}
+
+/* An exchange of the work item or pci_doe(), with @exchange_lock held */
+static int pci_doe_run(struct pci_doe_dev *doe, struct pci_doe_task *task)
+{
+	int rc;
+
+	rc = pci_doe_pm_get(doe);
+	if (rc)
+		return rc;
+	pci_doe_irq_attach(doe);
+	rc = pci_doe_exchange(doe, task);
+	pci_doe_pm_put(doe);
+	return rc;
+}
 
 static void pci_doe_work(struct work_struct *work)
 {
@@ -804,12 +881,18 @@ static void pci_doe_work(struct work_struct *work)
 		/*
 		 * Take the next task only under exchange_lock: pci_doe() runs
 		 * its task inline only when none is queued, so no task
-		 * submitted before it can be overtaken.
+		 * submitted before it can be overtaken.  During a reset the
+		 * tasks wait; pci_doe_reset_done() kicks the work again.
 		 */
 		mutex_lock(&doe->exchange_lock);
 		spin_lock_irq(&doe->lock);
 		state = doe->state;
 		task = NULL;
+		if (doe->resetting && state != PCI_DOE_UNBOUND) {
+			spin_unlock_irq(&doe->lock);
+			mutex_unlock(&doe->exchange_lock);
+			return;
+		}
 		if (state != PCI_DOE_PROBING) {
 			task = list_first_entry_or_null(&doe->tasks,
 							struct pci_doe_task, node);
@@ -819,7 +902,7 @@ static void pci_doe_work(struct work_struct *work)
 		spin_unlock_irq(&doe->lock);
 
 		if (state == PCI_DOE_PROBING) {
-			pci_doe_setup(doe);
+			pci_doe_setup(doe, "bind");
 			mutex_unlock(&doe->exchange_lock);
 			continue;
 		}
@@ -830,12 +913,10 @@ static void pci_doe_work(struct work_struct *work)
 		}
 
 		/* Only READY runs a task: no stale task after a rebind */
-		if (state == PCI_DOE_READY) {
-			pci_doe_irq_attach(doe);
-			task->rv = pci_doe_exchange(doe, task);
-		} else {
+		if (state == PCI_DOE_READY)
+			task->rv = pci_doe_run(doe, task);
+		else
 			task->rv = state == PCI_DOE_DEAD ? -EIO : -ENODEV;
-		}
 		mutex_unlock(&doe->exchange_lock);
 		trace_pci_doe_complete(doe->pdev, doe->doe_cap,
 				       pci_doe_prot(task->vid, task->type),
@@ -890,8 +971,10 @@ static int pci_doe_accepts(struct pci_doe_dev *doe,
  *
  * Tasks on one DOE Capability run one at a time, in submission order.
  * @task->complete is called exactly once, in process context, also when the
- * exchange fails after submission (for example with -ENODEV when the
- * generic driver is unbound).  May be called from atomic context.
+ * exchange fails after submission (-ENODEV when the generic driver is
+ * unbound, -ECONNRESET for the exchange in flight when the function is
+ * reset; queued tasks run after the reset).  May be called from atomic
+ * context.
  *
  * Return: 0 if queued; -EINVAL for a malformed task, -E2BIG if the request
  * does not fit in a data object (2^18 dwords with the header), -EOPNOTSUPP
@@ -941,8 +1024,7 @@ static int pci_doe_run_inline(struct pci_doe_dev *doe,
 	trace_pci_doe_submit(doe->pdev, doe->doe_cap,
 			     pci_doe_prot(task->vid, task->type),
 			     task->request_pl_sz);
-	pci_doe_irq_attach(doe);
-	rc = pci_doe_exchange(doe, task);
+	rc = pci_doe_run(doe, task);
 	trace_pci_doe_complete(doe->pdev, doe->doe_cap,
 			       pci_doe_prot(task->vid, task->type), rc);
 	return rc;
@@ -969,11 +1051,16 @@ static void pci_doe_task_complete(struct pci_doe_task *task)
  * runs in the caller's thread, without the work item's two context
  * switches; otherwise it is queued behind the others.
  *
+ * May be called from a driver's noirq system sleep callbacks: the
+ * exchange then polls.  During a reset of the function it waits for the
+ * reset to be done.
+ *
  * Return: the number of response payload bytes stored in @response, or
  * -errno as for pci_doe_submit_task(), or from the exchange: -EBUSY (DOE
  * Busy for 1 s), -ETIMEDOUT (no Data Object Ready within 1 s), -EIO (DOE
- * Error or a malformed response), -ENODEV (function removed or the generic
- * driver unbound).
+ * Error or a malformed response), -ECONNRESET (the function was reset
+ * during the exchange), -ENODEV (function removed or in D3cold, or the
+ * generic driver unbound).
  */
 int pci_doe(struct pci_doe_dev *doe, u16 vid, u8 type,
 	    const void *request, size_t request_sz,
@@ -1003,8 +1090,9 @@ int pci_doe(struct pci_doe_dev *doe, u16 vid, u8 type,
 	if (mutex_trylock(&doe->exchange_lock)) {
 		spin_lock_irq(&doe->lock);
 		rc = pci_doe_accepts(doe, &task);
-		if (!rc && !list_empty(&doe->tasks))
-			rc = -EAGAIN;	/* queued tasks go first */
+		/* Queued tasks go first; during a reset, wait with them */
+		if (!rc && (!list_empty(&doe->tasks) || doe->resetting))
+			rc = -EAGAIN;
 		spin_unlock_irq(&doe->lock);
 		if (!rc)
 			rc = pci_doe_run_inline(doe, &task);
@@ -1226,12 +1314,18 @@ static int pci_doe_add_dev(struct pci_dev *pdev, u16 doe_cap,
 		return rc;
 	}
 	/* From here on, put_device() frees @doe through the device type */
+
+	/* Resuming it resumes the function: see pci_doe_pm_get() */
+	pm_runtime_no_callbacks(&doe->adev.dev);
+	/* Its resume rediscovers; let it run beside other devices' */
+	device_enable_async_suspend(&doe->adev.dev);
 	rc = __auxiliary_device_add(&doe->adev, PCI_DOE_AUX_MODNAME);
 	if (rc) {
 		pci_err(pdev, "[%x] cannot add DOE device: %d\n", doe_cap, rc);
 		auxiliary_device_uninit(&doe->adev);
 		return rc;
 	}
+	pm_runtime_enable(&doe->adev.dev);
 	return devm_add_action_or_reset(&pdev->dev, pci_doe_dev_delete, doe);
 }
 
@@ -1419,6 +1513,12 @@ void pci_doe_vectors_free_done(struct pci_dev *pdev)
 
 /* The generic DOE driver */
 
+/*
+ * Discovery over every index.  The protocols found replace those of an
+ * earlier binding or reset, which may differ (a firmware update).
+ *
+ * Return: 1 if the list changed, 0 if not, or -errno.
+ */
 static int pci_doe_discover(struct pci_doe_dev *doe)
 {
 	u32 *prots __free(kfree) = kcalloc(PCI_DOE_MAX_PROTOCOLS, sizeof(u32),
@@ -1475,16 +1575,21 @@ static int pci_doe_discover(struct pci_doe_dev *doe)
 			break;
 	}
 
+	if (doe->prots && n == doe->nr_prots &&
+	    !memcmp(prots, doe->prots, n * sizeof(*prots)))
+		return 0;
+
 	/* Keep only what Discovery found: krealloc() would keep the 1 KiB */
 	found = kmemdup(prots, n * sizeof(*prots), GFP_KERNEL);
 	if (!found)
 		return -ENOMEM;
 
 	spin_lock_irq(&doe->lock);
-	doe->prots = found;
+	swap(doe->prots, found);
 	doe->nr_prots = n;
 	spin_unlock_irq(&doe->lock);
-	return 0;
+	kfree(found);
+	return 1;
 }
 
 /*
@@ -1890,23 +1995,31 @@ static void pci_doe_set_state(struct pci_doe_dev *doe, enum pci_doe_state state)
 }
 
 /*
- * Abort and Discovery of a new binding, run by the work item with
- * @exchange_lock held, so that no exchange can come between them.  Only
- * they decide whether the kernel can use the DOE Capability; sysfs
- * features/ and the character device are extras whose failure is
- * reported and survived.
+ * Abort and Discovery, run with @exchange_lock held so that no exchange
+ * can come between them: by the work item when the generic driver binds,
+ * and again after a reset or system resume.  Only they decide whether
+ * the kernel can use the DOE Capability; sysfs features/ and the
+ * character device are extras whose failure is reported and survived.
+ * features/ follows the protocol list when it changed.
  */
-static int pci_doe_setup(struct pci_doe_dev *doe)
+static int pci_doe_setup(struct pci_doe_dev *doe, const char *why)
 {
 	struct pci_dev *pdev = doe->pdev;
 	int rc;
 
 	lockdep_assert_held(&doe->exchange_lock);
-	/* Abort resets the DOE Capability (PCIe r6.2 sec 6.30.2) */
-	rc = pci_doe_abort(doe, "bind");
-	if (!rc)
-		rc = pci_doe_discover(doe);
-	if (rc) {
+	rc = pci_doe_pm_get(doe);
+	if (!rc) {
+		/* Abort resets the DOE Capability (PCIe r6.2 sec 6.30.2) */
+		rc = pci_doe_abort(doe, why);
+		if (!rc)
+			rc = pci_doe_discover(doe);
+		pci_doe_pm_put(doe);
+	}
+	/* Cut short by a reset: pci_doe_reset_done() runs it again */
+	if (rc == -ECONNRESET)
+		return rc;
+	if (rc < 0) {
 		if (!pci_doe_cancelled(doe))
 			pci_err(pdev, "[%x] DOE Capability unusable: %d\n",
 				doe->doe_cap, rc);
@@ -1914,14 +2027,17 @@ static int pci_doe_setup(struct pci_doe_dev *doe)
 		return rc;
 	}
 
-	rc = pci_doe_add_features(doe);
-	if (rc)
-		pci_info(pdev, "[%x] no DOE features in sysfs: %d\n",
-			 doe->doe_cap, rc);
+	if (rc || !doe->features) {
+		pci_doe_remove_features(doe);
+		rc = pci_doe_add_features(doe);
+		if (rc)
+			pci_info(pdev, "[%x] no DOE features in sysfs: %d\n",
+				 doe->doe_cap, rc);
+	}
 	pci_doe_set_state(doe, PCI_DOE_READY);
 	pci_doe_irq_attach(doe);
 	/* Only now: the character device serves a READY DOE Capability */
-	if (READ_ONCE(doe->state) == PCI_DOE_READY) {
+	if (!doe->misc_added && READ_ONCE(doe->state) == PCI_DOE_READY) {
 		rc = pci_doe_add_cdev(doe);
 		if (rc)
 			pci_info(pdev, "[%x] no DOE character device: %d\n",
@@ -1971,9 +2087,10 @@ static void pci_doe_remove(struct auxiliary_device *adev)
 	spin_lock_irq(&doe->lock);
 	doe->cancel = true;
 	doe->state = PCI_DOE_UNBOUND;
+	/* Tasks held back by a reset in progress drain too */
+	queue_work(system_unbound_wq, &doe->work);
 	spin_unlock_irq(&doe->lock);
 	wake_up_all(&doe->wq);
-	/* Every task on the list has the work pending (submit) */
 	flush_work(&doe->work);
 	/* Wait for an exchange pci_doe() runs in its caller's thread */
 	mutex_lock(&doe->exchange_lock);
@@ -1997,6 +2114,149 @@ static void pci_doe_remove(struct auxiliary_device *adev)
 	kfree(prots);
 }
 
+/* Reset and system sleep */
+
+static int pci_doe_reset_prepare_child(struct device *dev, void *unused)
+{
+	struct pci_doe_dev *doe;
+	bool bound;
+
+	if (!pci_doe_is_doe_dev(dev))
+		return 0;
+	doe = to_pci_doe_dev(dev);
+	spin_lock_irq(&doe->lock);
+	bound = doe->state != PCI_DOE_UNBOUND;
+	if (bound)
+		doe->resetting = true;
+	spin_unlock_irq(&doe->lock);
+	if (!bound)
+		return 0;
+	trace_pci_doe_reset(doe->pdev, doe->doe_cap, PCI_DOE_NO_PROT, "prepare");
+	wake_up_all(&doe->wq);
+	/* The exchange in flight is out once the lock is ours */
+	mutex_lock(&doe->exchange_lock);
+	mutex_unlock(&doe->exchange_lock);
+	return 0;
+}
+
+/*
+ * The PCI core calls this before it resets @pdev (pci_dev_save_and_disable(),
+ * for every reset method and for a secondary bus reset), with the device
+ * lock held and after the driver's reset_prepare(): the exchange in flight
+ * ends with -ECONNRESET and touches the registers no more, and queued
+ * tasks wait for pci_doe_reset_done().  A DOE Capability handed to
+ * userspace is left alone.
+ */
+void pci_doe_reset_prepare(struct pci_dev *pdev)
+{
+	device_for_each_child(&pdev->dev, NULL, pci_doe_reset_prepare_child);
+}
+
+/*
+ * Abort and rediscover a DOE Capability the kernel owns, when its state
+ * may be lost: after a reset, after system sleep.  Queued tasks run after.
+ */
+static void pci_doe_restart(struct pci_doe_dev *doe, bool reset,
+			    const char *why)
+{
+	bool bound;
+
+	/*
+	 * The state stays as it is meanwhile: tasks submitted now are
+	 * queued, and the work item runs them once this lock is free.
+	 */
+	mutex_lock(&doe->exchange_lock);
+	spin_lock_irq(&doe->lock);
+	if (reset)
+		doe->resetting = false;
+	bound = doe->state != PCI_DOE_UNBOUND;
+	spin_unlock_irq(&doe->lock);
+	if (bound)
+		pci_doe_setup(doe, why);
+	spin_lock_irq(&doe->lock);
+	queue_work(system_unbound_wq, &doe->work);
+	spin_unlock_irq(&doe->lock);
+	mutex_unlock(&doe->exchange_lock);
+}
+
+static int pci_doe_reset_done_child(struct device *dev, void *unused)
+{
+	struct pci_doe_dev *doe;
+
+	if (!pci_doe_is_doe_dev(dev))
+		return 0;
+	doe = to_pci_doe_dev(dev);
+	if (!READ_ONCE(doe->resetting))
+		return 0;
+	trace_pci_doe_reset(doe->pdev, doe->doe_cap, PCI_DOE_NO_PROT, "done");
+	pci_doe_restart(doe, true, "reset");
+	return 0;
+}
+
+/*
+ * The PCI core calls this after it reset @pdev and restored its state
+ * (pci_dev_restore()), before the driver's reset_done(): every DOE
+ * Capability that pci_doe_reset_prepare() stopped is Aborted and
+ * rediscovered, with DOE Interrupt Enable set again if its handler is
+ * attached, and its queued tasks run.  The driver's reset_done() can
+ * exchange at once.
+ */
+void pci_doe_reset_done(struct pci_dev *pdev)
+{
+	device_for_each_child(&pdev->dev, NULL, pci_doe_reset_done_child);
+}
+
+/*
+ * In the noirq phases of system sleep no device interrupt is delivered,
+ * yet drivers exchange there (CMA/SPDM in ->resume_noirq()): the DOE
+ * Capability polls from its own suspend_noirq, which comes before its
+ * parent's, to its own resume_noirq, which comes after.
+ */
+static int pci_doe_suspend_noirq(struct device *dev)
+{
+	struct pci_doe_dev *doe = to_pci_doe_dev(dev);
+
+	WRITE_ONCE(doe->noirq, true);
+	wake_up_all(&doe->wq);
+	trace_pci_doe_pm(doe->pdev, doe->doe_cap, PCI_DOE_NO_PROT, "suspend noirq");
+	return 0;
+}
+
+static int pci_doe_resume_noirq(struct device *dev)
+{
+	struct pci_doe_dev *doe = to_pci_doe_dev(dev);
+
+	/*
+	 * A DOE interrupt of the noirq phases was not handled: its DOE
+	 * Interrupt Status (RW1C) would hold back every later one.
+	 */
+	if (READ_ONCE(doe->irq))
+		pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_STATUS,
+				       PCI_DOE_STATUS_INT_STATUS);
+	WRITE_ONCE(doe->noirq, false);
+	trace_pci_doe_pm(doe->pdev, doe->doe_cap, PCI_DOE_NO_PROT, "resume noirq");
+	return 0;
+}
+
+/*
+ * The function may have been without power: DOE state, DOE Interrupt
+ * Enable and maybe the protocols (a firmware update) are lost.  Runs after
+ * the parent's resume.
+ */
+static int pci_doe_resume(struct device *dev)
+{
+	struct pci_doe_dev *doe = to_pci_doe_dev(dev);
+
+	trace_pci_doe_pm(doe->pdev, doe->doe_cap, PCI_DOE_NO_PROT, "resume");
+	pci_doe_restart(doe, false, "resume");
+	return 0;
+}
+
+static const struct dev_pm_ops pci_doe_pm_ops = {
+	NOIRQ_SYSTEM_SLEEP_PM_OPS(pci_doe_suspend_noirq, pci_doe_resume_noirq)
+	SYSTEM_SLEEP_PM_OPS(NULL, pci_doe_resume)
+};
+
 static const struct auxiliary_device_id pci_doe_id_table[] = {
 	{ .name = PCI_DOE_AUX_MODNAME ".doe" },
 	{ }
@@ -2008,6 +2268,7 @@ static struct auxiliary_driver pci_doe_driver = {
 	.remove = pci_doe_remove,
 	.id_table = pci_doe_id_table,
 	.driver.probe_type = PROBE_FORCE_SYNCHRONOUS,
+	.driver.pm = pm_sleep_ptr(&pci_doe_pm_ops),
 };
 
 static int pci_doe_kick_child(struct device *dev, void *unused)

@@ -36,6 +36,7 @@
 #include <linux/mman.h>
 #include <linux/pci.h>
 #include <linux/pci-doe.h>
+#include <linux/pm_runtime.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -62,6 +63,8 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 #define NR_FAKE_DOE		2
 #define NR_VEC			4	/* modelled vectors of a function */
 #define MSI_CAP			0x50
+#define PM_CAP			0x60
+#define EXP_CAP			0x40
 
 enum fault {
 	F_NONE,
@@ -98,6 +101,10 @@ struct resp {
 	u8 prot2;		/* second test protocol Discovery lists */
 	bool dup;		/* Discovery lists the echo protocol twice */
 	bool cycle;		/* Discovery's Next Index never reaches 0 */
+	/* After a reset (a firmware update): a second protocol, or none */
+	u8 prot2_after_reset;
+	bool drop_large_after_reset;
+	bool no_large;		/* Discovery does not list PROT_LARGE */
 	unsigned int msg;	/* DOE Interrupt Message Number */
 
 	raw_spinlock_t lock;	/* all fields below */
@@ -113,6 +120,7 @@ struct resp {
 
 	/* counters, read by the tests */
 	unsigned int status_reads, gos, aborts, raised, in_flight, max_in_flight;
+	unsigned int resets, accesses;
 	/*
 	 * Of *@watch: when half the request is written, at Go, when half
 	 * the response is read, and at its last acknowledgment
@@ -152,6 +160,7 @@ struct fake_opts {
 	int domain;		/* PCI domain; 0: the next free one */
 	bool dup_prot;		/* Discovery lists a protocol twice */
 	bool cycle;		/* Discovery never ends */
+	bool rpm;		/* the parent lets its function runtime-suspend */
 };
 
 struct fake {
@@ -167,6 +176,7 @@ struct fake {
 	int removed;
 
 	int vec[NR_VEC];	/* modelled vectors; 0: none */
+	u8 pstate;		/* power state from PMCSR: D0 to D3hot */
 
 	/* The parent driver */
 	struct task_struct *probe_task;
@@ -220,6 +230,34 @@ static void resp_reset(struct resp *r)
 	r->rlen = 0;
 	r->rvalid = 0;
 	in_flight_end(r);
+}
+
+/*
+ * A Function Level Reset, or D3hot to D0 without No_Soft_Reset: every DOE
+ * register to its default, and maybe another protocol list (a firmware
+ * update).  Called with no responder lock held.
+ */
+static void fake_reset_function(struct fake *f)
+{
+	int i;
+
+	for (i = 0; i < f->nr_doe; i++) {
+		struct resp *r = &f->resp[i];
+		unsigned long flags;
+
+		hrtimer_try_to_cancel(&r->ready_timer);
+		raw_spin_lock_irqsave(&r->lock, flags);
+		resp_reset(r);
+		r->int_en = false;
+		r->int_status = false;
+		r->abort_stuck = false;
+		r->resets++;
+		if (r->prot2_after_reset)
+			r->prot2 = r->prot2_after_reset;
+		if (r->drop_large_after_reset)
+			r->no_large = true;
+		raw_spin_unlock_irqrestore(&r->lock, flags);
+	}
 }
 
 /* The modelled vector the DOE Capability signals on, 0 if none */
@@ -291,6 +329,11 @@ static bool resp_go(struct resp *r)
 		u8 prots[][2] = { { 0, 0 }, { 1, PROT_ECHO }, { 1, PROT_LARGE },
 				  { 1, r->prot2 ?: PROT_ECHO } };
 		unsigned int n = r->prot2 || r->dup ? 4 : 3, index;
+
+		if (r->no_large)	/* a list without PROT_LARGE */
+			prots[2][1] = r->prot2 ?: PROT_ECHO;
+		if (r->no_large && !r->prot2 && !r->dup)
+			n = 2;
 
 		if (len < 3)
 			goto drop;
@@ -459,6 +502,8 @@ static struct resp *fake_resp(struct fake *f, int where)
 	return NULL;
 }
 
+static void put16(struct fake *f, int off, u16 v);
+
 /* Config registers a driver may write; the rest is read-only here */
 static bool fake_writable(struct fake *f, int where, int size)
 {
@@ -467,6 +512,8 @@ static bool fake_writable(struct fake *f, int where, int size)
 	if (where >= PCI_COMMAND && end <= PCI_COMMAND + 2)
 		return true;
 	if (where >= MSI_CAP + PCI_MSI_FLAGS && end <= MSI_CAP + PCI_MSI_MASK_64)
+		return true;
+	if (where >= EXP_CAP + PCI_EXP_DEVCTL && end <= EXP_CAP + PCI_EXP_DEVCTL + 2)
 		return true;
 	/* A bridge's bus numbers, which enumeration assigns */
 	return f->o.port && where >= PCI_PRIMARY_BUS && end <= PCI_SEC_LATENCY_TIMER;
@@ -490,9 +537,11 @@ static int fake_read(struct pci_bus *bus, unsigned int devfn, int where,
 	}
 	r = fake_resp(f, where);
 	if (r) {
-		/* The DOE registers take dword accesses only */
+		/* Dword accesses only; and no answer while suspended */
 		raw_spin_lock_irqsave(&r->lock, flags);
-		*val = size == 4 ? resp_read(r, where - r->off) : 0;
+		r->accesses++;
+		*val = size == 4 && !READ_ONCE(f->pstate) ?
+		       resp_read(r, where - r->off) : 0;
 		raw_spin_unlock_irqrestore(&r->lock, flags);
 		return PCIBIOS_SUCCESSFUL;
 	}
@@ -517,7 +566,10 @@ static int fake_write(struct pci_bus *bus, unsigned int devfn, int where,
 		return PCIBIOS_SUCCESSFUL;
 	r = fake_resp(f, where);
 	if (r) {
-		if (size != 4)
+		raw_spin_lock_irqsave(&r->lock, flags);
+		r->accesses++;
+		raw_spin_unlock_irqrestore(&r->lock, flags);
+		if (size != 4 || READ_ONCE(f->pstate))
 			return PCIBIOS_SUCCESSFUL;
 		raw_spin_lock_irqsave(&r->lock, flags);
 		raise = resp_write(r, where - r->off, val);
@@ -529,6 +581,24 @@ static int fake_write(struct pci_bus *bus, unsigned int devfn, int where,
 	if (where == PCI_COMMAND && READ_ONCE(f->track_cmd) &&
 	    current != READ_ONCE(f->probe_task))
 		atomic_inc(&f->cmd_writes_elsewhere);
+	/* Function Level Reset: self-clearing, not stored */
+	if (where == EXP_CAP + PCI_EXP_DEVCTL && (val & PCI_EXP_DEVCTL_BCR_FLR)) {
+		fake_reset_function(f);
+		val &= ~PCI_EXP_DEVCTL_BCR_FLR;
+	}
+	/* Power state: D3hot to D0 resets the function (No_Soft_Reset 0) */
+	if (where == PM_CAP + PCI_PM_CTRL && size >= 2) {
+		u8 to = val & PCI_PM_CTRL_STATE_MASK;
+
+		if (READ_ONCE(f->pstate) == 3 && !to)
+			fake_reset_function(f);
+		WRITE_ONCE(f->pstate, to);
+		put16(f, PM_CAP + PCI_PM_CTRL, to);
+		return PCIBIOS_SUCCESSFUL;
+	}
+	/* PCI_COMMAND written as the low half of a dword (restore state) */
+	if (where == PCI_COMMAND && size == 4)
+		size = 2;
 	if (fake_writable(f, where, size)) {
 		le = cpu_to_le32(val);
 		memcpy(&f->cfg[where], &le, size);
@@ -579,8 +649,14 @@ static void fake_build_cfg(struct fake *f)
 	f->cfg[0x41] = MSI_CAP;
 	put16(f, 0x40 + PCI_EXP_FLAGS, 2 |
 	      (f->o.port ? PCI_EXP_TYPE_ROOT_PORT : PCI_EXP_TYPE_ENDPOINT) << 4);
+	/* Function Level Reset, the reset method of pci_reset_function() */
+	put32(f, EXP_CAP + PCI_EXP_DEVCAP, PCI_EXP_DEVCAP_FLR);
 	f->cfg[MSI_CAP] = PCI_CAP_ID_MSI;
-	f->cfg[MSI_CAP + 1] = 0;
+	f->cfg[MSI_CAP + 1] = PM_CAP;
+	/* D3hot; No_Soft_Reset clear: D3hot to D0 resets */
+	f->cfg[PM_CAP] = PCI_CAP_ID_PM;
+	f->cfg[PM_CAP + 1] = 0;
+	put16(f, PM_CAP + PCI_PM_PMC, 3);
 	put16(f, MSI_CAP + PCI_MSI_FLAGS, PCI_MSI_FLAGS_64BIT |
 	      FIELD_PREP(PCI_MSI_FLAGS_QMASK, 1));
 
@@ -759,6 +835,11 @@ static int doe_kunit_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	rc = devm_pci_doe_create_devices(pdev, f->o.flags);
 	if (f->o.when == W_AFTER)
 		parent_request(f);
+	if (!rc && f->o.rpm) {
+		/* As a driver that supports runtime PM does (local_pci_probe()) */
+		pm_runtime_put_noidle(&pdev->dev);
+		pm_runtime_allow(&pdev->dev);
+	}
 	return rc;
 }
 
@@ -767,6 +848,10 @@ static void doe_kunit_remove(struct pci_dev *pdev)
 	struct fake *f = fake_of_pdev(pdev);
 
 	WRITE_ONCE(f->track_cmd, false);
+	if (f->o.rpm) {
+		pm_runtime_forbid(&pdev->dev);
+		pm_runtime_get_noresume(&pdev->dev);
+	}
 	parent_free(f);
 	if (!f->o.keep_vectors) {
 		pci_free_irq_vectors(pdev);
@@ -2628,6 +2713,281 @@ static void inline_after_queued(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->wbuf[2], 0xabc);
 }
 
+/* Reset and power management */
+
+/*
+ * A Function Level Reset of an idle function: the DOE Capability is
+ * Aborted and rediscovered, DOE Interrupt Enable and Bus Master Enable are
+ * set again, and exchanges use the interrupt.
+ */
+static void reset_idle(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, true, 1);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	struct resp *r = &f->resp[0];
+	unsigned int aborts = r->aborts, gos = r->gos;
+	u16 cmd;
+
+	KUNIT_ASSERT_EQ(test, pci_reset_function(f->pdev), 0);
+	KUNIT_EXPECT_EQ(test, r->resets, 1);
+	KUNIT_EXPECT_EQ(test, r->aborts, aborts + 1);
+	KUNIT_EXPECT_EQ(test, r->gos, gos + 3);
+	KUNIT_EXPECT_TRUE(test, r->int_en);
+	pci_read_config_word(f->pdev, PCI_COMMAND, &cmd);
+	KUNIT_EXPECT_TRUE(test, cmd & PCI_COMMAND_MASTER);
+	expect_irq_exchange(test, f, doe);
+}
+
+struct big_run {
+	struct pci_doe_dev *doe;
+	u8 type;
+	void *req, *rsp;
+	size_t req_sz, rsp_sz;
+	int rc;
+	struct completion done;
+};
+
+static int big_fn(void *data)
+{
+	struct big_run *b = data;
+
+	b->rc = pci_doe(b->doe, TEST_VID, b->type, b->req, b->req_sz, b->rsp,
+			b->rsp_sz);
+	complete(&b->done);
+	return 0;
+}
+
+/* Reset the function once *@pos is past 1000 dwords into an exchange */
+static void reset_during(struct kunit *test, struct fake *f, struct big_run *b,
+			 size_t *pos)
+{
+	int i;
+
+	init_completion(&b->done);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(big_fn, b, "doe-big")));
+	for (i = 0; i < 5000 && READ_ONCE(*pos) < 1000; i++)
+		usleep_range(200, 400);
+	KUNIT_EXPECT_GE(test, READ_ONCE(*pos), 1000);
+	KUNIT_ASSERT_EQ(test, pci_reset_function(f->pdev), 0);
+	wait_for_completion(&b->done);
+	/* Cut short by the reset, and nothing else */
+	KUNIT_EXPECT_EQ(test, b->rc, -ECONNRESET);
+}
+
+/* A reset while the request is being written: -ECONNRESET, no Go */
+static void reset_mid_request(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, false, 1);
+	struct big_run b = { .doe = find_doe(test, f, PROT_ECHO), .type = PROT_ECHO };
+	struct resp *r = &f->resp[0];
+	unsigned int gos = r->gos;
+
+	b.req_sz = (MAX_DW - 2) * 4;
+	b.rsp_sz = 4;
+	b.req = vzalloc(b.req_sz);
+	b.rsp = kzalloc(4, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b.req);
+	KUNIT_ASSERT_NOT_NULL(test, b.rsp);
+	reset_during(test, f, &b, &r->widx);
+	/* Only the Discovery after the reset went to the hardware */
+	KUNIT_EXPECT_EQ(test, r->gos, gos + 3);
+	echo_ok(test, b.doe, 2);
+	vfree(b.req);
+	kfree(b.rsp);
+}
+
+/* A reset while the response is being read: -ECONNRESET */
+static void reset_mid_response(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, false, 1);
+	struct big_run b = { .doe = find_doe(test, f, PROT_LARGE), .type = PROT_LARGE };
+	struct resp *r = &f->resp[0];
+	__le32 n = cpu_to_le32(MAX_DW - 2);
+
+	b.req = &n;
+	b.req_sz = 4;
+	b.rsp_sz = (MAX_DW - 2) * 4;
+	b.rsp = vzalloc(b.rsp_sz);
+	KUNIT_ASSERT_NOT_NULL(test, b.rsp);
+	reset_during(test, f, &b, &r->ridx);
+	KUNIT_EXPECT_EQ(test, r->resets, 1);
+	echo_ok(test, find_doe(test, f, PROT_ECHO), 2);
+	vfree(b.rsp);
+}
+
+/*
+ * A reset with one exchange in flight and 50 queued: the one in flight
+ * fails with -ECONNRESET, the 50 run after the reset.
+ */
+static void reset_queued(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, true, 1);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	struct lt *l;
+	int i;
+
+	f->resp[0].delay_us = 50000;
+	l = queue_many(test, doe, &f->resp[0], 51);
+	f->resp[0].delay_us = 0;
+	KUNIT_ASSERT_EQ(test, pci_reset_function(f->pdev), 0);
+	for (i = 0; i < 300 && atomic_read(&lt_done) < 51; i++)
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&lt_done), 51);
+	KUNIT_EXPECT_EQ(test, l[0].task.rv, -ECONNRESET);
+	for (i = 1; i < 51; i++) {
+		KUNIT_EXPECT_EQ(test, atomic_read(&l[i].calls), 1);
+		KUNIT_EXPECT_EQ(test, l[i].task.rv, 4);
+	}
+}
+
+/*
+ * The protocol list changes across a reset (a firmware update): lookups
+ * and sysfs features/ follow it.
+ */
+static void reset_changes_protocols(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, false, 1);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	struct resp *r = &f->resp[0];
+
+	r->prot2_after_reset = PROT_ECHO2;
+	r->drop_large_after_reset = true;
+	KUNIT_EXPECT_FALSE(test, pci_doe_supports_prot(doe, TEST_VID, PROT_ECHO2));
+	KUNIT_EXPECT_TRUE(test, has_feature(doe, "1234:02"));
+	KUNIT_ASSERT_EQ(test, pci_reset_function(f->pdev), 0);
+	KUNIT_EXPECT_TRUE(test, pci_doe_supports_prot(doe, TEST_VID, PROT_ECHO2));
+	KUNIT_EXPECT_FALSE(test, pci_doe_supports_prot(doe, TEST_VID, PROT_LARGE));
+	KUNIT_EXPECT_TRUE(test, has_feature(doe, "1234:04"));
+	KUNIT_EXPECT_FALSE(test, has_feature(doe, "1234:02"));
+	KUNIT_EXPECT_TRUE(test, has_feature(doe, "1234:01"));
+	KUNIT_EXPECT_NULL(test, pci_doe_find(f->pdev, TEST_VID, PROT_LARGE));
+	find_doe(test, f, PROT_ECHO2);
+	echo_ok(test, doe, 2);
+}
+
+/* A DOE Capability handed to userspace is not touched by a reset */
+static void reset_unbound_untouched(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, false, 1);
+	struct device *adev = doe_auxdev(test, f);
+	struct resp *r = &f->resp[0];
+	unsigned int accesses;
+
+	device_release_driver(adev);
+	accesses = r->accesses;
+	KUNIT_ASSERT_EQ(test, pci_reset_function(f->pdev), 0);
+	KUNIT_EXPECT_EQ(test, r->resets, 1);
+	KUNIT_EXPECT_EQ(test, r->accesses, accesses);
+	KUNIT_ASSERT_EQ(test, device_attach(adev), 1);
+	pci_doe_put(find_doe_wait(test, f));
+	echo_ok(test, find_doe(test, f, PROT_ECHO), 2);
+}
+
+static const struct dev_pm_ops *doe_pm(struct pci_doe_dev *doe)
+{
+	return pci_doe_kunit_dev(doe)->driver->pm;
+}
+
+/*
+ * Between the generic driver's suspend_noirq and resume_noirq no device
+ * interrupt is delivered: exchanges poll, and end when the response is
+ * there, not when the 1 second timeout runs out.
+ */
+static void noirq_exchange(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, true, 1);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	struct device *dev = pci_doe_kunit_dev(doe);
+	int events = pci_doe_kunit_irq_events(doe);
+	ktime_t t0;
+
+	KUNIT_ASSERT_EQ(test, doe_pm(doe)->suspend_noirq(dev), 0);
+	disable_irq(f->vec[0]);		/* suspend_device_irqs() */
+	f->resp[0].delay_us = 20000;
+	t0 = ktime_get();
+	echo_ok(test, doe, 2);
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), t0), 500);
+	KUNIT_EXPECT_EQ(test, pci_doe_kunit_irq_events(doe), events);
+	f->resp[0].delay_us = 0;
+	/* Its DOE Interrupt Status was set, and the interrupt not handled */
+	KUNIT_EXPECT_TRUE(test, f->resp[0].int_status);
+	KUNIT_ASSERT_EQ(test, doe_pm(doe)->resume_noirq(dev), 0);
+	KUNIT_EXPECT_FALSE(test, f->resp[0].int_status);
+	enable_irq(f->vec[0]);		/* resume_device_irqs(), after */
+	msleep(50);			/* a resent interrupt finds nothing */
+	expect_irq_exchange(test, f, doe);
+}
+
+/*
+ * System resume after the function lost its state (and got another
+ * protocol list): Abort, Discovery, DOE Interrupt Enable again.
+ */
+static void system_resume(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, true, 1);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	struct resp *r = &f->resp[0];
+	unsigned int aborts = r->aborts;
+
+	r->prot2_after_reset = PROT_ECHO2;
+	fake_reset_function(f);		/* D3cold while asleep */
+	KUNIT_ASSERT_EQ(test, doe_pm(doe)->resume(pci_doe_kunit_dev(doe)), 0);
+	KUNIT_EXPECT_EQ(test, r->aborts, aborts + 1);
+	KUNIT_EXPECT_TRUE(test, r->int_en);
+	KUNIT_EXPECT_TRUE(test, pci_doe_supports_prot(doe, TEST_VID, PROT_ECHO2));
+	expect_irq_exchange(test, f, doe);
+}
+
+static bool wait_suspended(struct fake *f)
+{
+	int i;
+
+	for (i = 0; i < 150; i++) {
+		if (pm_runtime_suspended(&f->pdev->dev) && READ_ONCE(f->pstate) == 3)
+			return true;
+		msleep(20);
+	}
+	return false;
+}
+
+/*
+ * A runtime-suspended function (D3hot, where this one does not answer
+ * DOE) is resumed for an exchange, as the DOE device's parent, and
+ * suspends again after.
+ */
+static void runtime_pm(struct kunit *test)
+{
+	struct fake_opts o = { .nr_doe = 1, .version = 1, .rpm = true };
+	struct fake *f = fake_create_opts(test, &o);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+
+	KUNIT_ASSERT_TRUE(test, wait_suspended(f));
+	echo_ok(test, doe, 3);
+	KUNIT_EXPECT_GE(test, f->resp[0].resets, 1);	/* D3hot to D0 */
+	KUNIT_EXPECT_TRUE(test, wait_suspended(f));
+	echo_ok(test, doe, 1);
+	KUNIT_EXPECT_TRUE(test, wait_suspended(f));
+}
+
+/* A function in D3cold is not touched: -ENODEV, no config access */
+static void d3cold_untouched(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, false, 1);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	struct device *dev = pci_doe_kunit_dev(doe);
+	struct resp *r = &f->resp[0];
+	unsigned int accesses = r->accesses;
+
+	/* As in system sleep: runtime PM off, the function powered off */
+	pm_runtime_disable(dev);
+	WRITE_ONCE(f->pdev->current_state, PCI_D3cold);
+	KUNIT_EXPECT_EQ(test, echo_rc(doe), -ENODEV);
+	KUNIT_EXPECT_EQ(test, r->accesses, accesses);
+	WRITE_ONCE(f->pdev->current_state, PCI_D0);
+	pm_runtime_enable(dev);
+	echo_ok(test, doe, 1);
+}
+
 static const struct pci_device_id doe_kunit_ids[] = {
 	{ PCI_DEVICE(FAKE_VENDOR, FAKE_DEVICE) },
 	{ }
@@ -2729,6 +3089,16 @@ static struct kunit_case doe_kunit_cases[] = {
 	KUNIT_CASE(discovery_cycle),
 	KUNIT_CASE(detach_during_exchange),
 	KUNIT_CASE(inline_after_queued),
+	KUNIT_CASE(reset_idle),
+	KUNIT_CASE_SLOW(reset_mid_request),
+	KUNIT_CASE_SLOW(reset_mid_response),
+	KUNIT_CASE(reset_queued),
+	KUNIT_CASE(reset_changes_protocols),
+	KUNIT_CASE(reset_unbound_untouched),
+	KUNIT_CASE(noirq_exchange),
+	KUNIT_CASE(system_resume),
+	KUNIT_CASE(runtime_pm),
+	KUNIT_CASE(d3cold_untouched),
 	{ }
 };
 

@@ -7,7 +7,7 @@ LOGS=$BUILD/logs
 
 # Reports from the kernel's debug facilities (lockdep, KASAN, ODEBUG,
 # kmemleak, WARN, BUG, panic) in a console log.
-SPLAT='Kernel panic|BUG:|Oops|WARNING:|Call Trace:|KASAN|UBSAN|ODEBUG|possible recursive locking|possible circular locking|INFO: task .* blocked|general protection fault|new suspected memory leaks'
+SPLAT='Kernel panic|BUG:|Oops|WARNING:|Call Trace:|KASAN|UBSAN|ODEBUG|possible recursive locking|possible circular locking|INFO: task .* blocked|general protection fault|new suspected memory leaks|turning off the locking correctness validator'
 
 die() {
 	echo "lab: error: $*" >&2

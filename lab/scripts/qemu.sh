@@ -48,7 +48,7 @@ cmdline="console=ttyS0 panic=-1 rcupdate.rcu_cpu_stall_timeout=120 lab.mode=$mod
 args+=($(type3 0 rp0) $(type3 1 rp1))
 case "$setup" in
 cxl)
-	cmdline+=" pcie_ports=compat lab.cdats=2"
+	cmdline+=" pcie_ports=compat lab.cdats=2 lab.rpm_ports=0"
 	;;
 switch)
 	# Interrupt remapping, for the multi-message MSI of the switch port
@@ -59,8 +59,10 @@ switch)
 	       -device cxl-downstream,port=1,bus=us0,id=swport1,chassis=0,slot=5)
 	# shellcheck disable=SC2207
 	args+=($(type3 2 swport0) $(type3 3 swport1))
-	# cxl_pci cannot bind on QEMU 7.2 without compat: no CDAT is read
-	cmdline+=" lab.cdats=0"
+	# cxl_pci cannot bind on QEMU 7.2 without compat: no CDAT is read.
+	# Ports may runtime-suspend (QEMU's SeaBIOS says 2014): the upstream
+	# port's DOE Capability wakes it (doe_pm_test).
+	cmdline+=" lab.cdats=0 pcie_port_pm=force lab.rpm_ports=1"
 	;;
 cxl8)
 	# Eight type-3 devices, for make bench: six more root ports

@@ -145,6 +145,28 @@ DEFINE_EVENT(pci_doe_why_class, pci_doe_timeout,
 	     TP_ARGS(pdev, doe_cap, prot, why)
 );
 
+/*
+ * pci_doe_reset - The function of a DOE Capability the kernel owns is reset
+ * @why: "prepare" (the exchange in flight ends, tasks wait) or "done"
+ *	 (Abort and Discovery follow)
+ */
+DEFINE_EVENT(pci_doe_why_class, pci_doe_reset,
+	     TP_PROTO(struct pci_dev *pdev, u16 doe_cap, u32 prot,
+		      const char *why),
+	     TP_ARGS(pdev, doe_cap, prot, why)
+);
+
+/*
+ * pci_doe_pm - System sleep of a DOE Capability the kernel owns
+ * @why: "suspend noirq" (exchanges poll from here), "resume noirq" (until
+ *	 here), "resume" (Abort and Discovery follow)
+ */
+DEFINE_EVENT(pci_doe_why_class, pci_doe_pm,
+	     TP_PROTO(struct pci_dev *pdev, u16 doe_cap, u32 prot,
+		      const char *why),
+	     TP_ARGS(pdev, doe_cap, prot, why)
+);
+
 #endif /* _TRACE_PCI_DOE_H */
 
 /* This part must be outside protection */

@@ -542,10 +542,11 @@ int doe_xchg(int fd, uint16_t vid, uint8_t type, const void *req,
 
 int doe_ioctl_discover(int fd, struct doe_protocol *prot, int max)
 {
-	unsigned int index = 0;
+	unsigned int index = 0, i = 0;
 	uint32_t req, rsp;
 	int n = 0, rc;
 
+	/* Indices are 8 bits: 256 exchanges see every entry */
 	do {
 		req = index;
 		rc = doe_xchg(fd, 1, 0, &req, 4, &rsp, 4);
@@ -559,7 +560,7 @@ int doe_ioctl_discover(int fd, struct doe_protocol *prot, int max)
 			n++;
 		}
 		index = rsp >> 24;
-	} while (index && n < 256);
+	} while (index && ++i < 256);
 	return n;
 }
 
@@ -618,4 +619,62 @@ int doe_kernel_cdat(const char *bdf, uint8_t *buf, size_t max)
 	}
 	closedir(d);
 	return len;
+}
+
+/* tracefs */
+
+#define TRACE_BUF	(1024 * 1024)
+
+int doe_trace_write(const char *file, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), DOE_TRACEFS "/%s", file);
+	return doe_sysfs_write(path, val);
+}
+
+/* Empty the trace buffer: opening "trace" with O_TRUNC does that */
+int doe_trace_clear(void)
+{
+	int fd = open(DOE_TRACEFS "/trace", O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/* The whole trace buffer as text, NUL-terminated; NULL on error */
+char *doe_trace_read(void)
+{
+	char *buf = malloc(TRACE_BUF);
+	ssize_t n, len = 0;
+	int fd;
+
+	if (!buf)
+		return NULL;
+	fd = open(DOE_TRACEFS "/trace", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		free(buf);
+		return NULL;
+	}
+	while (len < TRACE_BUF - 1 &&
+	       (n = read(fd, buf + len, TRACE_BUF - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+/*
+ * Where the event line "@event: @prefix@rest" is in @trace, searching from
+ * @from; NULL if absent.
+ */
+const char *doe_trace_find(const char *from, const char *event,
+			   const char *prefix, const char *rest)
+{
+	char want[256];
+
+	snprintf(want, sizeof(want), "%s: %s%s", event, prefix, rest);
+	return strstr(from, want);
 }

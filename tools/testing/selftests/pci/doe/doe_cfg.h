@@ -187,4 +187,20 @@ int doe_ioctl_cdat(int fd, uint8_t *buf, size_t max);
  */
 int doe_kernel_cdat(const char *bdf, uint8_t *buf, size_t max);
 
+/* tracefs, mounted at DOE_TRACEFS by the tests that use it */
+#define DOE_TRACEFS	"/sys/kernel/tracing"
+
+/* Write @val to tracefs file @file (e.g. "events/pci_doe/enable") */
+int doe_trace_write(const char *file, const char *val);
+/* Empty the trace buffer; 0 or -errno */
+int doe_trace_clear(void);
+/* The whole trace buffer as text, NUL-terminated, to free(); NULL on error */
+char *doe_trace_read(void);
+/*
+ * Where the event line "@event: @prefix@rest" is in @trace, searching from
+ * @from; NULL if absent.
+ */
+const char *doe_trace_find(const char *from, const char *event,
+			   const char *prefix, const char *rest);
+
 #endif /* DOE_CFG_H */

@@ -15,63 +15,6 @@
 #include "../../kselftest_harness.h"
 #include "doe_cfg.h"
 
-#define TRACEFS		"/sys/kernel/tracing"
-#define TRACE_BUF	(1024 * 1024)
-
-static int tracefs_write(const char *file, const char *val)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), TRACEFS "/%s", file);
-	return doe_sysfs_write(path, val);
-}
-
-/* Empty the trace buffer: opening "trace" with O_TRUNC does that */
-static int trace_clear(void)
-{
-	int fd = open(TRACEFS "/trace", O_WRONLY | O_TRUNC | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
-}
-
-/* The whole trace buffer as text, NUL-terminated; NULL on error */
-static char *trace_read(void)
-{
-	char *buf = malloc(TRACE_BUF);
-	ssize_t n, len = 0;
-	int fd;
-
-	if (!buf)
-		return NULL;
-	fd = open(TRACEFS "/trace", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		free(buf);
-		return NULL;
-	}
-	while (len < TRACE_BUF - 1 &&
-	       (n = read(fd, buf + len, TRACE_BUF - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	buf[len] = '\0';
-	return buf;
-}
-
-/*
- * Where the event line "@event: @prefix@rest" is in @trace, searching from
- * @from; NULL if absent.
- */
-static const char *find_event(const char *from, const char *event,
-			      const char *prefix, const char *rest)
-{
-	char want[256];
-
-	snprintf(want, sizeof(want), "%s: %s%s", event, prefix, rest);
-	return strstr(from, want);
-}
-
 FIXTURE(trace) {
 	struct doe_aux aux;
 	char prefix[96];	/* "BDF doe 0xOFF " */
@@ -94,19 +37,19 @@ FIXTURE_SETUP(trace)
 	ASSERT_EQ(doe_sysfs_read(path, mode, sizeof(mode)), 0);
 	self->irq = !strncmp(mode, "msi", 3);
 
-	if (access(TRACEFS "/events", F_OK))
-		ASSERT_EQ(mount("nodev", TRACEFS, "tracefs", 0, NULL), 0)
+	if (access(DOE_TRACEFS "/events", F_OK))
+		ASSERT_EQ(mount("nodev", DOE_TRACEFS, "tracefs", 0, NULL), 0)
 			TH_LOG("mount tracefs: %s", strerror(errno));
-	ASSERT_EQ(access(TRACEFS "/events/pci_doe/pci_doe_submit", F_OK), 0)
+	ASSERT_EQ(access(DOE_TRACEFS "/events/pci_doe/pci_doe_submit", F_OK), 0)
 		TH_LOG("no pci_doe events in tracefs");
-	ASSERT_EQ(tracefs_write("events/pci_doe/enable", "0"), 0);
-	ASSERT_EQ(trace_clear(), 0);
-	ASSERT_EQ(tracefs_write("tracing_on", "1"), 0);
+	ASSERT_EQ(doe_trace_write("events/pci_doe/enable", "0"), 0);
+	ASSERT_EQ(doe_trace_clear(), 0);
+	ASSERT_EQ(doe_trace_write("tracing_on", "1"), 0);
 }
 
 FIXTURE_TEARDOWN(trace)
 {
-	tracefs_write("events/pci_doe/enable", "0");
+	doe_trace_write("events/pci_doe/enable", "0");
 	if (self->fd >= 0)
 		close(self->fd);
 }
@@ -140,30 +83,30 @@ TEST_F(trace, exchange_events)
 	char *t = NULL;
 	int i;
 
-	ASSERT_EQ(tracefs_write("events/pci_doe/enable", "1"), 0);
+	ASSERT_EQ(doe_trace_write("events/pci_doe/enable", "1"), 0);
 	ASSERT_EQ(doe_xchg(self->fd, 1, 0, &dreq, 4, &drsp, 4), 4);
 	for (i = 0; i < 100; i++) {	/* up to 1 s for the interrupt */
 		free(t);
-		t = trace_read();
+		t = doe_trace_read();
 		ASSERT_NE(t, NULL);
-		if (!self->irq || find_event(t, "pci_doe_irq", self->prefix, ""))
+		if (!self->irq || doe_trace_find(t, "pci_doe_irq", self->prefix, ""))
 			break;
 		usleep(10000);
 	}
-	ASSERT_EQ(tracefs_write("events/pci_doe/enable", "0"), 0);
+	ASSERT_EQ(doe_trace_write("events/pci_doe/enable", "0"), 0);
 
 	log_events(_metadata, t);
-	submit = find_event(t, "pci_doe_submit", self->prefix, "0001:00 request_bytes=4");
+	submit = doe_trace_find(t, "pci_doe_submit", self->prefix, "0001:00 request_bytes=4");
 	ASSERT_NE(submit, NULL);
-	req = find_event(submit, "pci_doe_request", self->prefix, "0001:00 length_dw=3");
+	req = doe_trace_find(submit, "pci_doe_request", self->prefix, "0001:00 length_dw=3");
 	ASSERT_NE(req, NULL);
-	rsp = find_event(req, "pci_doe_response", self->prefix, "0001:00 length_dw=3");
+	rsp = doe_trace_find(req, "pci_doe_response", self->prefix, "0001:00 length_dw=3");
 	ASSERT_NE(rsp, NULL);
-	done = find_event(rsp, "pci_doe_complete", self->prefix, "0001:00 rv=4");
+	done = doe_trace_find(rsp, "pci_doe_complete", self->prefix, "0001:00 rv=4");
 	ASSERT_NE(done, NULL);
 	if (self->irq)
-		EXPECT_NE(find_event(req, "pci_doe_irq", self->prefix, ""), NULL);
-	EXPECT_EQ(find_event(t, "pci_doe_abort", self->prefix, ""), NULL);
+		EXPECT_NE(doe_trace_find(req, "pci_doe_irq", self->prefix, ""), NULL);
+	EXPECT_EQ(doe_trace_find(t, "pci_doe_abort", self->prefix, ""), NULL);
 	free(t);
 }
 
@@ -174,19 +117,19 @@ TEST_F(trace, timeout_events)
 	uint32_t drsp;
 	char *t;
 
-	ASSERT_EQ(tracefs_write("events/pci_doe/enable", "1"), 0);
+	ASSERT_EQ(doe_trace_write("events/pci_doe/enable", "1"), 0);
 	ASSERT_EQ(doe_xchg(self->fd, 1, 0, NULL, 0, &drsp, 4), -ETIMEDOUT);
-	ASSERT_EQ(tracefs_write("events/pci_doe/enable", "0"), 0);
+	ASSERT_EQ(doe_trace_write("events/pci_doe/enable", "0"), 0);
 
-	t = trace_read();
+	t = doe_trace_read();
 	ASSERT_NE(t, NULL);
 	log_events(_metadata, t);
-	EXPECT_EQ(find_event(t, "pci_doe_response", self->prefix, ""), NULL);
-	tmo = find_event(t, "pci_doe_timeout", self->prefix, "0001:00 Data Object Ready");
+	EXPECT_EQ(doe_trace_find(t, "pci_doe_response", self->prefix, ""), NULL);
+	tmo = doe_trace_find(t, "pci_doe_timeout", self->prefix, "0001:00 Data Object Ready");
 	ASSERT_NE(tmo, NULL);
-	abort = find_event(tmo, "pci_doe_abort", self->prefix, "0001:00 timeout");
+	abort = doe_trace_find(tmo, "pci_doe_abort", self->prefix, "0001:00 timeout");
 	ASSERT_NE(abort, NULL);
-	done = find_event(abort, "pci_doe_complete", self->prefix, "0001:00 rv=-110");
+	done = doe_trace_find(abort, "pci_doe_complete", self->prefix, "0001:00 rv=-110");
 	ASSERT_NE(done, NULL);
 	free(t);
 }
@@ -198,20 +141,20 @@ TEST_F(trace, bind_abort_event)
 
 	close(self->fd);
 	self->fd = -1;
-	ASSERT_EQ(tracefs_write("events/pci_doe/enable", "1"), 0);
+	ASSERT_EQ(doe_trace_write("events/pci_doe/enable", "1"), 0);
 	ASSERT_EQ(doe_aux_drv("unbind", self->aux.name), 0);
 	ASSERT_EQ(doe_aux_drv("bind", self->aux.name), 0);
-	ASSERT_EQ(tracefs_write("events/pci_doe/enable", "0"), 0);
+	ASSERT_EQ(doe_trace_write("events/pci_doe/enable", "0"), 0);
 	ASSERT_TRUE(doe_aux_bound(self->aux.name));
 
-	t = trace_read();
+	t = doe_trace_read();
 	ASSERT_NE(t, NULL);
 	log_events(_metadata, t);
-	EXPECT_NE(find_event(t, "pci_doe_abort", self->prefix, "ffff:ff bind"), NULL);
+	EXPECT_NE(doe_trace_find(t, "pci_doe_abort", self->prefix, "ffff:ff bind"), NULL);
 	/* Discovery runs at bind, without submit and complete */
-	EXPECT_NE(find_event(t, "pci_doe_response", self->prefix, "0001:00 length_dw=3"),
+	EXPECT_NE(doe_trace_find(t, "pci_doe_response", self->prefix, "0001:00 length_dw=3"),
 		  NULL);
-	EXPECT_EQ(find_event(t, "pci_doe_submit", self->prefix, ""), NULL);
+	EXPECT_EQ(doe_trace_find(t, "pci_doe_submit", self->prefix, ""), NULL);
 	free(t);
 }
 
@@ -222,7 +165,7 @@ TEST_F(trace, disabled_records_nothing)
 	char *t;
 
 	ASSERT_EQ(doe_xchg(self->fd, 1, 0, &dreq, 4, &drsp, 4), 4);
-	t = trace_read();
+	t = doe_trace_read();
 	ASSERT_NE(t, NULL);
 	EXPECT_EQ(strstr(t, "pci_doe_"), NULL);
 	free(t);
