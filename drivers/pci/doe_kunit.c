@@ -76,7 +76,7 @@ enum fault {
 	F_LONG,			/* one dword more than the Length */
 	F_WRONG_VID,
 	F_WRONG_TYPE,
-	F_LENGTH_ONE,		/* response Length 1 */
+	F_LENGTH_ONE,		/* response Length 1, only the header sent */
 	F_ABORT_STUCK,		/* Abort sets Busy for good */
 	F_ALL_ONES,		/* every config read returns all-ones */
 	/*
@@ -326,6 +326,9 @@ static bool resp_go(struct resp *r)
 	if (r->fault == F_LENGTH_ONE)
 		r->rbuf[1] = 1;
 	r->rvalid = r->rlen;
+	/* Consistent but for the Length: only its check can tell */
+	if (r->fault == F_LENGTH_ONE)
+		r->rvalid = 2;
 	if (r->fault == F_SHORT || r->fault == F_SHORT_QUIET)
 		r->rvalid = r->rlen - 1;
 	if (r->fault == F_LONG) {
@@ -1553,8 +1556,8 @@ static void lt_complete(struct pci_doe_task *task)
 	atomic_inc(&lt_done);
 }
 
-static struct lt *queue_many(struct kunit *test, struct pci_doe_dev *doe,
-			     struct resp *r, int n)
+/* Submit @n echo tasks, without waiting for any */
+static struct lt *submit_many(struct kunit *test, struct pci_doe_dev *doe, int n)
 {
 	struct lt *l = kunit_kcalloc(test, n, sizeof(*l), GFP_KERNEL);
 	int i;
@@ -1570,6 +1573,15 @@ static struct lt *queue_many(struct kunit *test, struct pci_doe_dev *doe,
 		};
 		KUNIT_ASSERT_EQ(test, pci_doe_submit_task(doe, &l[i].task), 0);
 	}
+	return l;
+}
+
+static struct lt *queue_many(struct kunit *test, struct pci_doe_dev *doe,
+			     struct resp *r, int n)
+{
+	struct lt *l = submit_many(test, doe, n);
+	int i;
+
 	/* Wait until the first is in flight */
 	for (i = 0; i < 1000 && !READ_ONCE(r->in_flight); i++)
 		usleep_range(1000, 2000);
@@ -1605,12 +1617,16 @@ static void unbind_generic_busy(struct kunit *test)
 	struct fake *f = fake_create(test, 1, true, 1);
 	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
 	struct device *adev = doe_auxdev(test, f);
+	unsigned int gos;
 	struct lt *l;
 
 	f->resp[0].delay_us = 50000;
 	l = queue_many(test, doe, &f->resp[0], 51);
+	gos = f->resp[0].gos;
 	device_release_driver(adev);
 	check_all_done(test, l, 51);
+	/* The queued tasks never reached the hardware (one may have started) */
+	KUNIT_EXPECT_LE(test, f->resp[0].gos, gos + 1);
 	/* Handed over with DOE Interrupt Enable clear */
 	KUNIT_EXPECT_FALSE(test, f->resp[0].int_en);
 
@@ -2196,6 +2212,8 @@ static void port_services_keep_msi(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, f->pdev->dev.driver->name, "pcieport");
 	KUNIT_EXPECT_TRUE(test, f->pdev->msi_enabled);
 	KUNIT_EXPECT_GT(test, pci_irq_vector(f->pdev, 0), 0);
+	/* PME's handler is on it: the services, not the DOE, got the vector */
+	KUNIT_EXPECT_TRUE(test, irq_has_action(pci_irq_vector(f->pdev, 0)));
 	echo_ok(test, doe, 2);
 	doe_interrupt_attr(doe, buf);
 	KUNIT_EXPECT_STREQ(test, buf, "poll\n");
@@ -2266,7 +2284,8 @@ static void race_reset(void *unused)
 static void submit_vs_unbind(struct kunit *test, bool parent, bool rebind)
 {
 	struct fake *f = fake_create(test, 1, false, 1);
-	struct device *adev = doe_auxdev(test, f);
+	/* Without it, the racer's completion drops the last reference */
+	struct device *adev = parent ? NULL : doe_auxdev(test, f);
 	struct resp *r = &f->resp[0];
 	struct racer rc = { .req = cpu_to_le32(3) };
 	unsigned int gos;
@@ -2617,6 +2636,19 @@ static void inline_after_queued(struct kunit *test)
 	}
 	/* Its request was the last one the responder saw */
 	KUNIT_EXPECT_EQ(test, r->wbuf[2], 0xabc);
+
+	/*
+	 * Queued, and the work item not started: on one CPU without
+	 * preemption it runs only once this thread sleeps, so exchange_lock
+	 * is free.  pci_doe() goes behind the tasks all the same.
+	 */
+	r->delay_us = 0;
+	l = submit_many(test, doe, 3);
+	o.req = cpu_to_le32(0xdef);
+	KUNIT_EXPECT_EQ(test, pci_doe(doe, TEST_VID, PROT_ECHO, &o.req, 4, &o.rsp, 4), 4);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, atomic_read(&l[i].calls), 1);
+	KUNIT_EXPECT_EQ(test, r->wbuf[2], 0xdef);
 }
 
 static const struct pci_device_id doe_kunit_ids[] = {
