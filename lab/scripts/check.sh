@@ -121,6 +121,30 @@ kunit_results() {	# kunit_results LOG RC
 	fi
 }
 
+# The lines of mutants.sh: each "PASS mutants/..." or "FAIL mutants/...: why"
+# is a test; the indented lines under a failure are its context.
+mutant_results() {	# mutant_results LOG RC
+	local log=$1 mrc=$2 line name
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS mutants/"*)
+			name=${line#PASS }
+			result "${name%% *}" 0 ;;
+		"FAIL mutants/"*)
+			name=${line#FAIL }
+			result "${name%%:*}" 1 "${line#*: }" ;;
+		"    "*)
+			echo "$line" ;;
+		*" mutants caught"*)
+			echo "lab: $line" ;;
+		esac
+	done <"$log"
+	if [ "$mrc" != 0 ] && ! grep -q '^FAIL mutants/' "$log"; then
+		tail -n 20 "$log" | sed 's/^/    /'
+		result "mutants/run" 1 "mutants.sh exit $mrc without a failing test"
+	fi
+}
+
 echo "lab: building (base, tree, config, kernel, initramfs)"
 run_test "build" make -C "$LAB_TOP" initramfs
 [ $failed -eq 0 ] || finish
@@ -140,6 +164,12 @@ echo "lab: KUnit (kunit.py, x86_64 under QEMU; log: $LOGS/kunit.log)"
 "$LAB_TOP/lab/scripts/kunit.sh" "$BUILD/src" "$LOGS/kunit.log"
 krc=$?
 kunit_results "$LOGS/kunit.log" $krc
+
+echo "lab: mutants of the series, each caught by the KUnit suite (lab/mutants; logs: $LOGS/mutants/)"
+mstart=$SECONDS
+"$LAB_TOP/lab/scripts/mutants.sh" >"$LOGS/mutants.log" 2>&1
+mutant_results "$LOGS/mutants.log" $?
+echo "lab: mutants took $((SECONDS - mstart)) s"
 
 for setup in cxl switch; do
 	echo "lab: booting the '$setup' set-up in check mode"
