@@ -5,8 +5,9 @@
   mutants.py check LIST SRC          validate LIST against the series tree SRC
   mutants.py gen LIST SRC OUT        write the instrumented files to OUT
   mutants.py plan LIST SRC           the boots: baseline first, then one per mutant
-  mutants.py verdict LOG MUTANT SUITE CASE...
-                                     judge one boot's console log
+  mutants.py verdict LOG N SUITE CASE...
+                                     judge the boot of mutant N (0: baseline)
+  mutants.py report LOG              the first kernel report of a boot
 
 LIST is lab/mutants; its format is described at its top.  Every mutant is
 one or more literal replacements (sites) FROM -> TO in a file of the series
@@ -54,7 +55,7 @@ class Mutant:
         self.name = name
         self.lineno = lineno
         self.index = 0
-        self.kind = 'stmt'
+        self.kind = 'stmt'	# of the sites that follow, while parsing
         self.path = None
         self.cases = []
         self.args = []
