@@ -59,7 +59,7 @@ series: tree
 bench: tree
 	@lab/scripts/bench.sh
 
-# Break doe.c on purpose and show which KUnit cases catch each mutant
+# Break the series every way lab/mutants lists; the KUnit suite must catch each
 mutants: tree
 	@lab/scripts/mutants.sh
 

@@ -79,7 +79,7 @@ enum fault {
 	F_LONG,			/* one dword more than the Length */
 	F_WRONG_VID,
 	F_WRONG_TYPE,
-	F_LENGTH_ONE,		/* response Length 1 */
+	F_LENGTH_ONE,		/* response Length 1, only the header sent */
 	F_ABORT_STUCK,		/* Abort sets Busy for good */
 	F_ALL_ONES,		/* every config read returns all-ones */
 	/*
@@ -369,6 +369,9 @@ static bool resp_go(struct resp *r)
 	if (r->fault == F_LENGTH_ONE)
 		r->rbuf[1] = 1;
 	r->rvalid = r->rlen;
+	/* Consistent but for the Length: only its check can tell */
+	if (r->fault == F_LENGTH_ONE)
+		r->rvalid = 2;
 	if (r->fault == F_SHORT || r->fault == F_SHORT_QUIET)
 		r->rvalid = r->rlen - 1;
 	if (r->fault == F_LONG) {
@@ -1638,8 +1641,8 @@ static void lt_complete(struct pci_doe_task *task)
 	atomic_inc(&lt_done);
 }
 
-static struct lt *queue_many(struct kunit *test, struct pci_doe_dev *doe,
-			     struct resp *r, int n)
+/* Submit @n echo tasks, without waiting for any */
+static struct lt *submit_many(struct kunit *test, struct pci_doe_dev *doe, int n)
 {
 	struct lt *l = kunit_kcalloc(test, n, sizeof(*l), GFP_KERNEL);
 	int i;
@@ -1655,6 +1658,15 @@ static struct lt *queue_many(struct kunit *test, struct pci_doe_dev *doe,
 		};
 		KUNIT_ASSERT_EQ(test, pci_doe_submit_task(doe, &l[i].task), 0);
 	}
+	return l;
+}
+
+static struct lt *queue_many(struct kunit *test, struct pci_doe_dev *doe,
+			     struct resp *r, int n)
+{
+	struct lt *l = submit_many(test, doe, n);
+	int i;
+
 	/* Wait until the first is in flight */
 	for (i = 0; i < 1000 && !READ_ONCE(r->in_flight); i++)
 		usleep_range(1000, 2000);
@@ -1690,16 +1702,20 @@ static void unbind_generic_busy(struct kunit *test)
 	struct fake *f = fake_create(test, 1, true, 1);
 	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
 	struct device *adev = doe_auxdev(test, f);
+	unsigned int gos;
 	struct lt *l;
 
 	f->resp[0].delay_us = 50000;
 	l = queue_many(test, doe, &f->resp[0], 51);
+	gos = f->resp[0].gos;
 	/* An interrupt nobody handled: DOE Interrupt Status left set */
 	raw_spin_lock_irq(&f->resp[0].lock);
 	f->resp[0].int_status = true;
 	raw_spin_unlock_irq(&f->resp[0].lock);
 	device_release_driver(adev);
 	check_all_done(test, l, 51);
+	/* The queued tasks never reached the hardware (one may have started) */
+	KUNIT_EXPECT_LE(test, f->resp[0].gos, gos + 1);
 	/* Handed over with DOE Interrupt Enable and Interrupt Status clear */
 	KUNIT_EXPECT_FALSE(test, f->resp[0].int_en);
 	KUNIT_EXPECT_FALSE(test, f->resp[0].int_status);
@@ -2290,6 +2306,8 @@ static void port_services_keep_msi(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, f->pdev->dev.driver->name, "pcieport");
 	KUNIT_EXPECT_TRUE(test, f->pdev->msi_enabled);
 	KUNIT_EXPECT_GT(test, pci_irq_vector(f->pdev, 0), 0);
+	/* PME's handler is on it: the services, not the DOE, got the vector */
+	KUNIT_EXPECT_TRUE(test, irq_has_action(pci_irq_vector(f->pdev, 0)));
 	echo_ok(test, doe, 2);
 	doe_interrupt_attr(doe, buf);
 	KUNIT_EXPECT_STREQ(test, buf, "poll\n");
@@ -2360,7 +2378,8 @@ static void race_reset(void *unused)
 static void submit_vs_unbind(struct kunit *test, bool parent, bool rebind)
 {
 	struct fake *f = fake_create(test, 1, false, 1);
-	struct device *adev = doe_auxdev(test, f);
+	/* Without it, the racer's completion drops the last reference */
+	struct device *adev = parent ? NULL : doe_auxdev(test, f);
 	struct resp *r = &f->resp[0];
 	struct racer rc = { .req = cpu_to_le32(3) };
 	unsigned int gos;
@@ -2711,6 +2730,19 @@ static void inline_after_queued(struct kunit *test)
 	}
 	/* Its request was the last one the responder saw */
 	KUNIT_EXPECT_EQ(test, r->wbuf[2], 0xabc);
+
+	/*
+	 * Queued, and the work item not started: on one CPU without
+	 * preemption it runs only once this thread sleeps, so exchange_lock
+	 * is free.  pci_doe() goes behind the tasks all the same.
+	 */
+	r->delay_us = 0;
+	l = submit_many(test, doe, 3);
+	o.req = cpu_to_le32(0xdef);
+	KUNIT_EXPECT_EQ(test, pci_doe(doe, TEST_VID, PROT_ECHO, &o.req, 4, &o.rsp, 4), 4);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, atomic_read(&l[i].calls), 1);
+	KUNIT_EXPECT_EQ(test, r->wbuf[2], 0xdef);
 }
 
 /* Reset and power management */
@@ -2780,7 +2812,7 @@ static void reset_mid_request(struct kunit *test)
 	struct fake *f = fake_create(test, 1, false, 1);
 	struct big_run b = { .doe = find_doe(test, f, PROT_ECHO), .type = PROT_ECHO };
 	struct resp *r = &f->resp[0];
-	unsigned int gos = r->gos;
+	unsigned int gos = r->gos, aborts = r->aborts;
 
 	b.req_sz = (MAX_DW - 2) * 4;
 	b.rsp_sz = 4;
@@ -2789,8 +2821,9 @@ static void reset_mid_request(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, b.req);
 	KUNIT_ASSERT_NOT_NULL(test, b.rsp);
 	reset_during(test, f, &b, &r->widx);
-	/* Only the Discovery after the reset went to the hardware */
+	/* Only the Abort and Discovery after the reset went to the hardware */
 	KUNIT_EXPECT_EQ(test, r->gos, gos + 3);
+	KUNIT_EXPECT_EQ(test, r->aborts, aborts + 1);
 	echo_ok(test, b.doe, 2);
 	vfree(b.req);
 	kfree(b.rsp);
@@ -2803,6 +2836,7 @@ static void reset_mid_response(struct kunit *test)
 	struct big_run b = { .doe = find_doe(test, f, PROT_LARGE), .type = PROT_LARGE };
 	struct resp *r = &f->resp[0];
 	__le32 n = cpu_to_le32(MAX_DW - 2);
+	unsigned int aborts = r->aborts;
 
 	b.req = &n;
 	b.req_sz = 4;
@@ -2811,6 +2845,7 @@ static void reset_mid_response(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, b.rsp);
 	reset_during(test, f, &b, &r->ridx);
 	KUNIT_EXPECT_EQ(test, r->resets, 1);
+	KUNIT_EXPECT_EQ(test, r->aborts, aborts + 1);
 	echo_ok(test, find_doe(test, f, PROT_ECHO), 2);
 	vfree(b.rsp);
 }

@@ -91,32 +91,43 @@ new_untracked() {	# lists them, and fails if there are any
 }
 untracked_now >"$LOGS/untracked-before" 2>/dev/null || : >"$LOGS/untracked-before"
 
-# KTAP from kunit.py's raw output: each subtest of a suite is a test; a
-# kernel report anywhere in the log fails the run.
+# KUnit: kunit.py parse's JSON of each run (lab/scripts/kunit.sh) gives the
+# results; a parameterised case is one test, failed if any of its params
+# failed.  A kernel report anywhere in the consoles fails the run.
 kunit_results() {	# kunit_results LOG RC
-	local log=$1 krc=$2 suite="" line name n=0
-	while IFS= read -r line; do
-		case "$line" in
-		*"# Subtest: "*)
-			suite=${line##*# Subtest: } ;;
-		"    ok "*|"    not ok "*)
-			name=$(echo "$line" | sed -E 's/^ +(not )?ok [0-9]+ ([^ #]+).*/\2/')
-			n=$((n + 1))
-			case "$line" in
-			*"# SKIP"*) result "kunit/$suite/$name" 1 "skipped" ;;
-			"    ok "*) result "kunit/$suite/$name" 0 ;;
-			*) grep -B30 -F "$line" "$log" | sed 's/^/    /' | tail -n 30
-			   result "kunit/$suite/$name" 1 ;;
-			esac ;;
+	local log=$1 krc=$2 n=0 name status
+	while read -r name status; do
+		n=$((n + 1))
+		case "$status" in
+		PASS) result "kunit/$name" 0 ;;
+		SKIP) result "kunit/$name" 1 "skipped" ;;
+		*) grep -B30 -E " ${name##*/}( |$)" "$log" | grep -v '^\[' |
+			   sed 's/^/    /' | tail -n 30
+		   result "kunit/$name" 1 "$status" ;;
 		esac
-	done < <(sed 's/^\[[ 0-9.]*\] //' "$log" | tr -d '\r')
-	if [ -f "$LAB_TOP/drivers/pci/.kunitconfig" ] && [ $n -eq 0 ]; then
+	done < <(python3 - "${log%.log}"-[0-9]*.json <<'PY'
+import json, sys
+for path in sys.argv[1:]:
+    try:
+        top = json.load(open(path))
+    except (OSError, ValueError):
+        continue
+    for suite in top.get("sub_groups", []):
+        for case in suite.get("test_cases", []):
+            print(f"{suite['name']}/{case['name']} {case['status']}")
+        for case in suite.get("sub_groups", []):
+            bad = [p["status"] for p in case.get("test_cases", [])
+                   if p["status"] != "PASS"]
+            print(f"{suite['name']}/{case['name']} {bad[0] if bad else 'PASS'}")
+PY
+)
+	if [ $n -eq 0 ]; then
 		tail -n 40 "$log" | sed 's/^/    /'
 		result "kunit/run" 1 "no KUnit results (kunit.py exit $krc)"
 	elif grep -Eq "$SPLAT" "$log"; then
 		grep -En "$SPLAT" "$log" | head -n 5 | sed 's/^/    /'
 		result "kunit/kernel-reports" 1 "kernel report during the KUnit run"
-	elif [ $n -gt 0 ]; then
+	else
 		result "kunit/kernel-reports" 0
 	fi
 }
@@ -152,6 +163,30 @@ expected_counts() {
 	[ $bad -eq 1 ] || result "lab/expected-tests" 0
 }
 
+# The lines of mutants.sh: each "PASS mutants/..." or "FAIL mutants/...: why"
+# is a test; the indented lines under a failure are its context.
+mutant_results() {	# mutant_results LOG RC
+	local log=$1 mrc=$2 line name
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS mutants/"*)
+			name=${line#PASS }
+			result "${name%% *}" 0 ;;
+		"FAIL mutants/"*)
+			name=${line#FAIL }
+			result "${name%%:*}" 1 "${line#*: }" ;;
+		"    "*)
+			echo "$line" ;;
+		*" mutants caught"*)
+			echo "lab: $line" ;;
+		esac
+	done <"$log"
+	if [ "$mrc" != 0 ] && ! grep -q '^FAIL mutants/' "$log"; then
+		tail -n 20 "$log" | sed 's/^/    /'
+		result "mutants/run" 1 "mutants.sh exit $mrc without a failing test"
+	fi
+}
+
 echo "lab: building (base, tree, config, kernel, initramfs)"
 run_test "build" make -C "$LAB_TOP" initramfs
 [ $failed -eq 0 ] || finish
@@ -171,6 +206,12 @@ echo "lab: KUnit (kunit.py, x86_64 under QEMU; log: $LOGS/kunit.log)"
 "$LAB_TOP/lab/scripts/kunit.sh" "$BUILD/src" "$LOGS/kunit.log"
 krc=$?
 kunit_results "$LOGS/kunit.log" $krc
+
+echo "lab: mutants of the series, each caught by the KUnit suite (lab/mutants; logs: $LOGS/mutants/)"
+mstart=$SECONDS
+"$LAB_TOP/lab/scripts/mutants.sh" >"$LOGS/mutants.log" 2>&1
+mutant_results "$LOGS/mutants.log" $?
+echo "lab: mutants took $((SECONDS - mstart)) s"
 
 for setup in cxl switch; do
 	echo "lab: booting the '$setup' set-up in check mode"

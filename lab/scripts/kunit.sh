@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kunit.sh SRC LOG: the KUnit runs of lab/kunit-runs with the base tree's
-# own kunit.py (x86_64 under QEMU/TCG), writing the full guest console of
-# each to LOG.  Exit status: 0, or that of the last kunit.py that failed.
+# own kunit.py (x86_64 under QEMU/TCG).  Run N writes the guest console to
+# LOG-N.log (LOG without its .log) and kunit.py parse's results to
+# LOG-N.json; LOG gets every console, for the kernel report scan.  Exit
+# status: 0, or that of the last kunit.py that failed.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -13,8 +15,12 @@ runs=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' lab/kunit-runs)
 [ -n "$runs" ] || { echo "no KUnit runs in lab/kunit-runs" >"$log"; exit 0; }
 rc=0
 : >"$log"
+rm -f "${log%.log}"-[0-9]*.log "${log%.log}"-[0-9]*.json
 built=" "
+n=0
 while read -r c glob args; do
+	n=$((n + 1))
+	run_log=${log%.log}-$n.log
 	dir=$BUILD/kunit/$(dirname "$c" | tr / _)
 	mkdir -p "$dir"
 	cmd=run
@@ -27,6 +33,10 @@ while read -r c glob args; do
 	[ $cmd = run ] && opts+=(--jobs=2 --make_options "CC=ccache gcc"
 				 --make_options KBUILD_BUILD_TIMESTAMP=@0)
 	(cd "$src" && timeout -k 10 1800 python3 tools/testing/kunit/kunit.py \
-		$cmd "${opts[@]}" "$glob.*") >>"$log" 2>&1 || rc=$?
+		$cmd "${opts[@]}" "$glob.*") >"$run_log" 2>&1 || rc=$?
+	cat "$run_log" >>"$log"
+	# The results, as kunit.py itself reads them from the console
+	python3 "$src/tools/testing/kunit/kunit.py" parse \
+		--json="${run_log%.log}.json" "$run_log" >/dev/null 2>&1
 done <<<"$runs"
 exit $rc
