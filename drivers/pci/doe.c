@@ -77,8 +77,13 @@
 /* Poll interval bounds when no interrupt is available */
 #define PCI_DOE_POLL_MIN_US	10
 #define PCI_DOE_POLL_MAX_US	1000
+/* With the interrupt, DOE Status is read again after this, doubling */
+#define PCI_DOE_IRQ_RECHECK_MS	10
+#define PCI_DOE_IRQ_RECHECK_MAX_MS 160
 /* Discovery indices are 8 bits (PCIe r6.2 sec 6.30.1.1) */
 #define PCI_DOE_MAX_PROTOCOLS	256
+/* PCI_DOE_IRQ_ALLOC first enables up to this many vectors, as portdrv */
+#define PCI_DOE_MAX_VECTORS	32
 /* A sysfs feature name: "VVVV:TT" */
 #define PCI_DOE_FEATURE_NAME_SZ	sizeof("0000:00")
 
@@ -116,15 +121,21 @@ enum pci_doe_state {
  * @doe_cap: Config space offset of the DOE Capability
  * @version: Capability Version of the DOE Extended Capability header
  * @flags: PCI_DOE_IRQ_* given by the function's driver
- * @lock: Protects @state, @cancel and @tasks against concurrent submitters,
- *	  the work item and unbind; and makes each write of DOE Control
- *	  atomic with the @irq it reflects.  Taken with interrupts disabled;
- *	  the only hardware access under it is that DOE Control write.
+ * @lock: Protects @state, @cancel, @resetting, @stale and @tasks against
+ *	  concurrent submitters, the work item and unbind; and makes each
+ *	  write of DOE Control atomic with the @irq it reflects.  Taken with
+ *	  interrupts disabled; the only hardware accesses under it are the
+ *	  writes of DOE Control and, when the handler is attached or
+ *	  detached, of DOE Status.
  * @state: See enum pci_doe_state
  * @cancel: Set on unbind: waits in the exchange in flight end with -ENODEV
  * @resetting: Set between pci_doe_reset_prepare() and pci_doe_reset_done():
  *	       the exchange in flight ends with -ECONNRESET, the queued
- *	       tasks wait for the reset to be done
+ *	       tasks wait for the reset to be done, new ones are refused
+ *	       with -ECONNRESET
+ * @stale: The DOE state may be lost (a reset, system sleep): the work item
+ *	   Aborts and rediscovers before the next task; lookups wait for it
+ * @stale_why: The reason of that Abort, for the tracepoint
  * @noirq: Between the generic driver's suspend_noirq and resume_noirq,
  *	   when no device interrupt is delivered: exchanges poll
  * @tasks: Queued tasks, oldest first.  A task is added only together with
@@ -150,9 +161,14 @@ enum pci_doe_state {
  *		until they go away (under @irq_lock)
  * @irq_blocked: The PCI core is freeing the function's vectors: no attach
  *		 (under @irq_lock)
- * @msg: DOE Interrupt Message Number of @irq
+ * @int_sup: DOE Capabilities: Interrupt Support (hardware-initialized)
+ * @msg_valid: @msg was read for the current vectors (under @irq_lock)
+ * @msg: DOE Interrupt Message Number, of @irq when attached
  * @msix: @irq is an MSI-X vector (else MSI)
  * @irq_events: Count of DOE interrupts handled
+ * @irq_armed: A DOE interrupt is due: set with DOE Interrupt Enable by a
+ *	       Go or an Abort (under @lock), cleared by the handler that
+ *	       claims it
  * @prots: Protocols found by Discovery, (type << 16 | vid) each, no
  *	   duplicates; replaced only while no exchange runs
  * @nr_prots: Number of entries in @prots
@@ -175,6 +191,8 @@ struct pci_doe_dev {
 	enum pci_doe_state state;
 	bool cancel;
 	bool resetting;
+	bool stale;
+	const char *stale_why;
 	bool noirq;
 	struct list_head tasks;
 	struct work_struct work;
@@ -186,9 +204,12 @@ struct pci_doe_dev {
 	int irq;
 	bool irq_failed;
 	bool irq_blocked;
+	bool int_sup;
+	bool msg_valid;
 	u16 msg;
 	bool msix;
 	atomic_t irq_events;
+	bool irq_armed;
 
 	u32 *prots;
 	unsigned int nr_prots;
@@ -333,8 +354,17 @@ static void pci_doe_write_ctrl(struct pci_doe_dev *doe, u32 val)
 	unsigned long flags;
 
 	spin_lock_irqsave(&doe->lock, flags);
-	if (doe->irq)
+	/* Not in the noirq phases, where it could abort a suspend (wakeup) */
+	if (doe->irq && !doe->noirq) {
 		val |= PCI_DOE_CTRL_INT_EN;
+		/*
+		 * Go and Abort each end in a DOE interrupt: Data Object
+		 * Ready or DOE Error set, or DOE Busy clear (PCIe r6.2 sec
+		 * 7.9.24.4)
+		 */
+		if (val & (PCI_DOE_CTRL_GO | PCI_DOE_CTRL_ABORT))
+			WRITE_ONCE(doe->irq_armed, true);
+	}
 	pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_CTRL, val);
 	spin_unlock_irqrestore(&doe->lock, flags);
 }
@@ -374,6 +404,8 @@ static int pci_doe_wait(struct pci_doe_dev *doe, u32 mask,
 {
 	unsigned long deadline = jiffies + PCI_DOE_TIMEOUT + 1;
 	unsigned int us = PCI_DOE_POLL_MIN_US;
+	/* A lost interrupt (a masked shared vector) costs this, not 1 s */
+	unsigned int irq_ms = PCI_DOE_IRQ_RECHECK_MS;
 	int seen, irq, rc;
 
 	for (;;) {
@@ -397,7 +429,9 @@ static int pci_doe_wait(struct pci_doe_dev *doe, u32 mask,
 					   READ_ONCE(doe->irq) != irq ||
 					   READ_ONCE(doe->noirq) ||
 					   pci_doe_cancelled(doe),
-					   max_t(long, deadline - jiffies, 1));
+					   clamp_t(long, deadline - jiffies, 1,
+						   msecs_to_jiffies(irq_ms)));
+			irq_ms = min(2 * irq_ms, PCI_DOE_IRQ_RECHECK_MAX_MS);
 		} else {
 			usleep_range(us, 2 * us);
 			us = min(2 * us, PCI_DOE_POLL_MAX_US);
@@ -466,6 +500,14 @@ static int pci_doe_send_req(struct pci_doe_dev *doe,
 	}
 	if (rc)
 		return rc;
+	/*
+	 * A DOE Interrupt Status nobody cleared (the interrupt came between
+	 * exchanges, when the handler does not look) would hold back this
+	 * exchange's interrupt.  RW1C, PCIe r6.2 sec 7.9.24.4.
+	 */
+	if ((status & PCI_DOE_STATUS_INT_STATUS) && READ_ONCE(doe->irq))
+		pci_write_config_dword(pdev, doe->doe_cap + PCI_DOE_STATUS,
+				       PCI_DOE_STATUS_INT_STATUS);
 	if (status & PCI_DOE_STATUS_ERROR) {
 		rc = pci_doe_abort(doe, "Error set before request");
 		return rc ?: -EIO;
@@ -659,13 +701,22 @@ static irqreturn_t pci_doe_irq(int irq, void *data)
 	struct pci_doe_dev *doe = data;
 	u32 status;
 
+	/*
+	 * Shared with the driver's handlers: cost them no config read
+	 * unless a DOE interrupt is due, from a Go or an Abort whose
+	 * interrupt was not handled yet.  It may come after the exchange
+	 * found Data Object Ready by itself.
+	 */
+	if (!READ_ONCE(doe->irq_armed))
+		return IRQ_NONE;
 	pci_read_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_STATUS, &status);
 	/* Shared vector: not ours unless DOE Interrupt Status is set */
 	if (PCI_POSSIBLE_ERROR(status) || !(status & PCI_DOE_STATUS_INT_STATUS))
 		return IRQ_NONE;
+	WRITE_ONCE(doe->irq_armed, false);
 	trace_pci_doe_irq(doe->pdev, doe->doe_cap, READ_ONCE(doe->active_prot),
 			  status);
-	/* RW1C (PCIe r6.2 sec 7.9.24.5) */
+	/* RW1C (PCIe r6.2 sec 7.9.24.4) */
 	pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_STATUS,
 			       PCI_DOE_STATUS_INT_STATUS);
 	atomic_inc(&doe->irq_events);
@@ -675,28 +726,30 @@ static irqreturn_t pci_doe_irq(int irq, void *data)
 
 /*
  * The Linux IRQ of the DOE Capability's interrupt, or 0.  The DOE
- * Capabilities register is read now, not when the device was created:
- * with MSI, hardware updates the Interrupt Message Number when Multiple
- * Message Enable changes (PCIe r6.2 sec 7.9.24.2), and the function's
- * vectors may have been freed and allocated again since.
+ * Interrupt Message Number is read once per set of vectors, not when the
+ * device was created: it is meaningful only for the mode enabled, and
+ * with MSI hardware updates it when Multiple Message Enable changes
+ * (PCIe r6.2 sec 7.9.24.2); freeing the vectors forgets it.  Called with
+ * @irq_lock held.
  */
-static int pci_doe_vector(struct pci_doe_dev *doe, unsigned int *msg)
+static int pci_doe_vector(struct pci_doe_dev *doe)
 {
 	struct pci_dev *pdev = doe->pdev;
 	u32 cap;
 	int irq;
 
-	pci_read_config_dword(pdev, doe->doe_cap + PCI_DOE_CAP, &cap);
-	if (PCI_POSSIBLE_ERROR(cap) || !(cap & PCI_DOE_CAP_INT_SUP))
-		return 0;
-	*msg = FIELD_GET(PCI_DOE_CAP_INT_MSG_NUM, cap);
-
-	irq = pci_doe_kunit_vector(pdev, *msg);
+	lockdep_assert_held(&doe->irq_lock);
+	if (!doe->msg_valid) {
+		pci_read_config_dword(pdev, doe->doe_cap + PCI_DOE_CAP, &cap);
+		if (PCI_POSSIBLE_ERROR(cap))
+			return 0;
+		doe->msg = FIELD_GET(PCI_DOE_CAP_INT_MSG_NUM, cap);
+		doe->msg_valid = true;
+	}
+	irq = pci_doe_kunit_vector(pdev, doe->msg);
 	if (irq != -ENODEV)
 		return max(irq, 0);
-	if (!pdev->msi_enabled && !pdev->msix_enabled)
-		return 0;
-	irq = pci_irq_vector(pdev, *msg);
+	irq = pci_irq_vector(pdev, doe->msg);
 	return max(irq, 0);
 }
 
@@ -708,28 +761,29 @@ static int pci_doe_vector(struct pci_doe_dev *doe, unsigned int *msg)
  * the work item (after the parent driver bound, after Discovery, before
  * each task) and by pci_doe() before its inline exchange.
  *
- * The handler never comes first on a vector the driver may request later:
- * it joins a vector only while the driver has a handler on it, with
- * IRQF_SHARED and request_irq()'s IRQF_COND_ONESHOT, which agree with any
- * handler already there, IRQF_ONESHOT or not; or, with PCI_DOE_IRQ_SPARE,
- * a vector the driver still left unrequested once its probe returned.
+ * The handler never comes first on a vector the driver may request later,
+ * where the driver's request would have to agree with its flags: it
+ * joins a vector only while the driver has a handler on it (which must be
+ * IRQF_SHARED, or the DOE Capability polls); or, with PCI_DOE_IRQ_SPARE,
+ * takes a vector the driver left unrequested once its probe returned.
  */
 static void pci_doe_irq_attach(struct pci_doe_dev *doe)
 {
 	struct pci_dev *pdev = doe->pdev;
-	unsigned int msg = 0;
 	int irq, rc;
 	u16 cmd;
 
 	lockdep_assert_held(&doe->exchange_lock);
-	if (READ_ONCE(doe->irq) || READ_ONCE(pci_doe_poll))
+	/* Cheap enough for every exchange of a polling DOE Capability */
+	if (READ_ONCE(doe->irq) || READ_ONCE(pci_doe_poll) || !doe->int_sup ||
+	    (!pdev->msi_enabled && !pdev->msix_enabled))
 		return;
 
 	mutex_lock(&doe->irq_lock);
 	if (doe->irq || doe->irq_failed || doe->irq_blocked ||
 	    READ_ONCE(doe->noirq) || READ_ONCE(doe->state) != PCI_DOE_READY)
 		goto out;
-	irq = pci_doe_vector(doe, &msg);
+	irq = pci_doe_vector(doe);
 	if (!irq)
 		goto out;
 	if (!irq_has_action(irq) &&
@@ -749,8 +803,16 @@ static void pci_doe_irq_attach(struct pci_doe_dev *doe)
 		goto out;
 	}
 
-	rc = request_irq(irq, pci_doe_irq, IRQF_SHARED, dev_name(&doe->adev.dev),
-			 doe);
+	/*
+	 * IRQF_PROBE_SHARED: a driver handler requested without IRQF_SHARED
+	 * refuses company; that is expected, and the DOE Capability polls.
+	 * IRQF_COND_SUSPEND: agrees with a driver handler that is
+	 * IRQF_NO_SUSPEND.  On PCI MSI/MSI-X chips IRQF_ONESHOT is dropped
+	 * from every handler (IRQCHIP_ONESHOT_SAFE), so it cannot mismatch.
+	 */
+	rc = request_irq(irq, pci_doe_irq,
+			 IRQF_SHARED | IRQF_PROBE_SHARED | IRQF_COND_SUSPEND,
+			 dev_name(&doe->adev.dev), doe);
 	if (rc) {
 		doe->irq_failed = true;
 		pci_info(pdev, "[%x] cannot share IRQ %d (%d); DOE polls\n",
@@ -760,7 +822,6 @@ static void pci_doe_irq_attach(struct pci_doe_dev *doe)
 
 	spin_lock_irq(&doe->lock);
 	doe->irq = irq;
-	doe->msg = msg;
 	doe->msix = pdev->msix_enabled;
 	/* A DOE Interrupt Status left over (RW1C) would hold back the next */
 	pci_write_config_dword(pdev, doe->doe_cap + PCI_DOE_STATUS,
@@ -809,6 +870,7 @@ static void pci_doe_irq_unblock(struct pci_doe_dev *doe)
 	mutex_lock(&doe->irq_lock);
 	doe->irq_blocked = false;
 	doe->irq_failed = false;
+	doe->msg_valid = false;
 	mutex_unlock(&doe->irq_lock);
 }
 
@@ -825,13 +887,18 @@ static int pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task)
 	return rc;
 }
 
-static int pci_doe_setup(struct pci_doe_dev *doe, const char *why);
+static void pci_doe_setup(struct pci_doe_dev *doe, const char *why, int pm);
 
 /*
  * Runtime PM: the auxiliary device is a child of the pci_dev, with no
  * callbacks of its own; resuming it resumes the function, for the span of
- * an exchange.  Where runtime PM is off (system sleep), the function is
- * as the PM core left it.  A function in D3cold is not touched.
+ * an exchange.  Taken before @exchange_lock, never under it.  Where
+ * runtime PM is off (system sleep), the function is as the PM core left
+ * it.  A function in D3cold is not touched.
+ *
+ * So pci_doe() must not be called from the function's own runtime PM
+ * callbacks: resuming a child of a function that is resuming in the same
+ * thread waits for itself.
  */
 static int pci_doe_pm_get(struct pci_doe_dev *doe)
 {
@@ -860,15 +927,28 @@ static void pci_doe_pm_put(struct pci_doe_dev *doe)
 /* An exchange of the work item or pci_doe(), with @exchange_lock held */
 static int pci_doe_run(struct pci_doe_dev *doe, struct pci_doe_task *task)
 {
-	int rc;
-
-	rc = pci_doe_pm_get(doe);
-	if (rc)
-		return rc;
 	pci_doe_irq_attach(doe);
-	rc = pci_doe_exchange(doe, task);
-	pci_doe_pm_put(doe);
-	return rc;
+	return pci_doe_exchange(doe, task);
+}
+
+/*
+ * Whether the work item has the registers to touch: Abort and Discovery
+ * due, or a task to run.  A hint taken before @exchange_lock, to resume
+ * the function outside it; the work item checks again under the lock.
+ */
+static bool pci_doe_work_needs_hw(struct pci_doe_dev *doe)
+{
+	bool hw;
+
+	spin_lock_irq(&doe->lock);
+	hw = doe->state == PCI_DOE_PROBING ||
+	     (doe->state == PCI_DOE_READY &&
+	      (doe->stale || !list_empty(&doe->tasks)));
+	/* Not in a reset: pci_doe_reset_done() kicks the work again */
+	if (doe->resetting)
+		hw = false;
+	spin_unlock_irq(&doe->lock);
+	return hw;
 }
 
 static void pci_doe_work(struct work_struct *work)
@@ -876,8 +956,15 @@ static void pci_doe_work(struct work_struct *work)
 	struct pci_doe_dev *doe = container_of(work, struct pci_doe_dev, work);
 	struct pci_doe_task *task;
 	enum pci_doe_state state;
+	bool setup, held;
+	int pm;
 
 	for (;;) {
+		/* The runtime PM reference, before exchange_lock if needed */
+		held = pci_doe_work_needs_hw(doe);
+		pm = held ? pci_doe_pm_get(doe) : 0;
+		held = held && !pm;
+
 		/*
 		 * Take the next task only under exchange_lock: pci_doe() runs
 		 * its task inline only when none is queued, so no task
@@ -887,13 +974,18 @@ static void pci_doe_work(struct work_struct *work)
 		mutex_lock(&doe->exchange_lock);
 		spin_lock_irq(&doe->lock);
 		state = doe->state;
-		task = NULL;
 		if (doe->resetting && state != PCI_DOE_UNBOUND) {
 			spin_unlock_irq(&doe->lock);
 			mutex_unlock(&doe->exchange_lock);
+			if (held)
+				pci_doe_pm_put(doe);
 			return;
 		}
-		if (state != PCI_DOE_PROBING) {
+		setup = state == PCI_DOE_PROBING ||
+			(state == PCI_DOE_READY && doe->stale);
+		task = NULL;
+		/* A task in READY only with the reference (or its error) */
+		if (!setup && (state != PCI_DOE_READY || held || pm)) {
 			task = list_first_entry_or_null(&doe->tasks,
 							struct pci_doe_task, node);
 			if (task)
@@ -901,28 +993,35 @@ static void pci_doe_work(struct work_struct *work)
 		}
 		spin_unlock_irq(&doe->lock);
 
-		if (state == PCI_DOE_PROBING) {
-			pci_doe_setup(doe, "bind");
+		if (setup && (held || pm)) {
+			pci_doe_setup(doe, state == PCI_DOE_PROBING ?
+				      "bind" : doe->stale_why, pm);
+		} else if (task) {
+			/* Only READY runs a task: no stale task after a rebind */
+			if (state == PCI_DOE_READY)
+				task->rv = pm ?: pci_doe_run(doe, task);
+			else
+				task->rv = state == PCI_DOE_DEAD ? -EIO : -ENODEV;
+		} else if (!setup && !pci_doe_work_needs_hw(doe)) {
+			/* Nothing to do; the parent's probe returned, say */
+			if (held || !pm_runtime_suspended(&doe->pdev->dev))
+				pci_doe_irq_attach(doe);
 			mutex_unlock(&doe->exchange_lock);
-			continue;
-		}
-		if (!task) {
-			pci_doe_irq_attach(doe);
-			mutex_unlock(&doe->exchange_lock);
+			if (held)
+				pci_doe_pm_put(doe);
 			return;
 		}
-
-		/* Only READY runs a task: no stale task after a rebind */
-		if (state == PCI_DOE_READY)
-			task->rv = pci_doe_run(doe, task);
-		else
-			task->rv = state == PCI_DOE_DEAD ? -EIO : -ENODEV;
+		/* Otherwise the hint was stale: go round, with the reference */
 		mutex_unlock(&doe->exchange_lock);
-		trace_pci_doe_complete(doe->pdev, doe->doe_cap,
-				       pci_doe_prot(task->vid, task->type),
-				       task->rv);
-		/* The task belongs to its submitter from here on */
-		task->complete(task);
+		if (held)
+			pci_doe_pm_put(doe);
+		if (task) {
+			trace_pci_doe_complete(doe->pdev, doe->doe_cap,
+					       pci_doe_prot(task->vid, task->type),
+					       task->rv);
+			/* The task belongs to its submitter from here on */
+			task->complete(task);
+		}
 	}
 }
 
@@ -945,7 +1044,9 @@ static int pci_doe_check_task(const struct pci_doe_task *task)
 	if ((task->request_pl_sz && !task->request_pl) ||
 	    (task->response_pl_sz && !task->response_pl))
 		return -EINVAL;
-	if (pci_doe_req_dw(task) > PCI_DOE_MAX_OBJECT_DW)
+	/* In bytes: the dword count of a huge size could wrap */
+	if (task->request_pl_sz >
+	    (PCI_DOE_MAX_OBJECT_DW - PCI_DOE_HEADER_DW) * sizeof(u32))
 		return -E2BIG;
 	return 0;
 }
@@ -959,6 +1060,12 @@ static int pci_doe_accepts(struct pci_doe_dev *doe,
 		return -EIO;
 	if (doe->state != PCI_DOE_READY || doe->cancel)
 		return -ENODEV;
+	/*
+	 * Not queued behind a reset: its reset_done() may wait for the
+	 * caller (a driver of another function, in a bus reset).
+	 */
+	if (doe->resetting)
+		return -ECONNRESET;
 	if (!__pci_doe_supports_prot(doe, task->vid, task->type))
 		return -EOPNOTSUPP;
 	return 0;
@@ -973,14 +1080,14 @@ static int pci_doe_accepts(struct pci_doe_dev *doe,
  * @task->complete is called exactly once, in process context, also when the
  * exchange fails after submission (-ENODEV when the generic driver is
  * unbound, -ECONNRESET for the exchange in flight when the function is
- * reset; queued tasks run after the reset).  May be called from atomic
- * context.
+ * reset; tasks queued before the reset run after it).  May be called from
+ * atomic context.
  *
  * Return: 0 if queued; -EINVAL for a malformed task, -E2BIG if the request
  * does not fit in a data object (2^18 dwords with the header), -EOPNOTSUPP
  * if Discovery did not list the protocol, -EIO if the DOE Capability is
- * dead, -ENODEV if the generic driver is not bound.  On error
- * @task->complete is not called.
+ * dead, -ENODEV if the generic driver is not bound, -ECONNRESET while the
+ * function is being reset.  On error @task->complete is not called.
  */
 int pci_doe_submit_task(struct pci_doe_dev *doe, struct pci_doe_task *task)
 {
@@ -993,9 +1100,6 @@ int pci_doe_submit_task(struct pci_doe_dev *doe, struct pci_doe_task *task)
 	if (rc)
 		return rc;
 
-	trace_pci_doe_submit(doe->pdev, doe->doe_cap,
-			     pci_doe_prot(task->vid, task->type),
-			     task->request_pl_sz);
 	/*
 	 * Queue the work under the lock that unbind takes to refuse new
 	 * tasks: a task on the list always has the work pending, so the
@@ -1004,6 +1108,9 @@ int pci_doe_submit_task(struct pci_doe_dev *doe, struct pci_doe_task *task)
 	spin_lock_irqsave(&doe->lock, flags);
 	rc = pci_doe_accepts(doe, task);
 	if (!rc) {
+		trace_pci_doe_submit(doe->pdev, doe->doe_cap,
+				     pci_doe_prot(task->vid, task->type),
+				     task->request_pl_sz);
 		list_add_tail(&task->node, &doe->tasks);
 		queue_work(system_unbound_wq, &doe->work);
 	}
@@ -1045,20 +1152,22 @@ static void pci_doe_task_complete(struct pci_doe_task *task)
  * @response: Buffer for the response payload, little-endian
  * @response_sz: Size of @response in bytes; a longer response is truncated
  *
- * Sleeps until the exchange ends: at most about 3 seconds plus the time the
- * tasks queued before it take (Busy, Data Object Ready and Abort each time
- * out after 1 second).  When no task is queued or running, the exchange
- * runs in the caller's thread, without the work item's two context
- * switches; otherwise it is queued behind the others.
+ * Sleeps until the exchange ends: at most about 4 seconds plus the time the
+ * tasks queued before it take (Busy, an Abort of a stale response, Data
+ * Object Ready and the Abort after a timeout each wait at most 1 second),
+ * and the time to resume the function and move up to 2^18 dwords.  Must
+ * not be called from the function's runtime PM callbacks.  When no task
+ * is queued or running, the exchange runs in the caller's thread, without
+ * the work item's two context switches; otherwise it is queued behind the
+ * others.
  *
  * May be called from a driver's noirq system sleep callbacks: the
- * exchange then polls.  During a reset of the function it waits for the
- * reset to be done.
+ * exchange then polls.  During a reset of the function it is refused.
  *
  * Return: the number of response payload bytes stored in @response, or
  * -errno as for pci_doe_submit_task(), or from the exchange: -EBUSY (DOE
  * Busy for 1 s), -ETIMEDOUT (no Data Object Ready within 1 s), -EIO (DOE
- * Error or a malformed response), -ECONNRESET (the function was reset
+ * Error or a malformed response), -ECONNRESET (the function is or was reset
  * during the exchange), -ENODEV (function removed or in D3cold, or the
  * generic driver unbound).
  */
@@ -1086,20 +1195,28 @@ int pci_doe(struct pci_doe_dev *doe, u16 vid, u8 type,
 	if (rc)
 		return rc;
 
-	/* Idle DOE Capability: run the exchange here, under exchange_lock */
+	/*
+	 * Idle DOE Capability: run the exchange here, under exchange_lock,
+	 * with the function resumed before it is taken.
+	 */
+	rc = pci_doe_pm_get(doe);
+	if (rc)
+		return rc;
+	rc = -EAGAIN;
 	if (mutex_trylock(&doe->exchange_lock)) {
 		spin_lock_irq(&doe->lock);
 		rc = pci_doe_accepts(doe, &task);
-		/* Queued tasks go first; during a reset, wait with them */
-		if (!rc && (!list_empty(&doe->tasks) || doe->resetting))
+		/* Queued tasks and an Abort and Discovery due go first */
+		if (!rc && (!list_empty(&doe->tasks) || doe->stale))
 			rc = -EAGAIN;
 		spin_unlock_irq(&doe->lock);
 		if (!rc)
 			rc = pci_doe_run_inline(doe, &task);
 		mutex_unlock(&doe->exchange_lock);
-		if (rc != -EAGAIN)
-			return rc;
 	}
+	pci_doe_pm_put(doe);
+	if (rc != -EAGAIN)
+		return rc;
 
 	rc = pci_doe_submit_task(doe, &task);
 	if (rc)
@@ -1152,8 +1269,13 @@ static int pci_doe_match_child(struct device *dev, void *data)
 	 * (bounded by their own timeouts and PCI_DOE_PROBE_WAIT) rather
 	 * than answer wrongly.  A device no driver bound is not waited for.
 	 */
-	if (!wait_event_timeout(doe->wq, READ_ONCE(doe->state) != PCI_DOE_PROBING,
-				PCI_DOE_PROBE_WAIT))
+	/* Stale since system resume, and not yet kicked: kick it now */
+	spin_lock_irq(&doe->lock);
+	if (doe->stale)
+		queue_work(system_unbound_wq, &doe->work);
+	spin_unlock_irq(&doe->lock);
+	if (!wait_event_timeout(doe->wq, READ_ONCE(doe->state) != PCI_DOE_PROBING &&
+				!READ_ONCE(doe->stale), PCI_DOE_PROBE_WAIT))
 		return 0;
 	if (!pci_doe_supports_prot(doe, pci_doe_prot_vid(m->prot),
 				   pci_doe_prot_type(m->prot)))
@@ -1274,7 +1396,7 @@ static int pci_doe_add_dev(struct pci_dev *pdev, u16 doe_cap,
 			   unsigned int flags)
 {
 	struct pci_doe_dev *doe;
-	u32 hdr;
+	u32 hdr, cap;
 	int id, rc;
 
 	id = ida_alloc(&pci_doe_ida, GFP_KERNEL);
@@ -1291,6 +1413,8 @@ static int pci_doe_add_dev(struct pci_dev *pdev, u16 doe_cap,
 	doe->flags = flags;
 	pci_read_config_dword(pdev, doe_cap, &hdr);
 	doe->version = PCI_EXT_CAP_VER(hdr);
+	pci_read_config_dword(pdev, doe_cap + PCI_DOE_CAP, &cap);
+	doe->int_sup = !PCI_POSSIBLE_ERROR(cap) && (cap & PCI_DOE_CAP_INT_SUP);
 	spin_lock_init(&doe->lock);
 	INIT_LIST_HEAD(&doe->tasks);
 	INIT_LIST_HEAD(&doe->claims);
@@ -1336,26 +1460,36 @@ static void pci_doe_free_vectors(void *data)
 
 /*
  * PCI_DOE_IRQ_ALLOC: if the function has neither MSI nor MSI-X enabled,
- * allocate vectors up to the highest DOE Interrupt Message Number, or as
- * many as there are: with fewer MSI vectors, hardware moves the DOE
- * Interrupt Message Number into the range granted (PCIe r6.2 sec
- * 7.9.24.2); with MSI-X, a DOE Capability whose entry is missing polls.
+ * allocate vectors for the DOE Capabilities.  The DOE Interrupt Message
+ * Number means something only for the mode enabled, and with MSI depends
+ * on how many vectors are (PCIe r6.2 sec 7.9.24.2): allocate the most,
+ * read it, keep what it needs, as the PCIe port driver does for its
+ * services.  A DOE Capability whose vector is still missing polls.
+ *
  * Only on the driver's explicit request: enabling MSI turns INTx off
  * (pci_intx_for_msi()), which would silently cost a driver that uses
  * INTx its interrupts.
  */
 static int pci_doe_alloc_vectors(struct pci_dev *pdev)
 {
-	int max_msg = pci_doe_max_int_msg_num(pdev), nvec, rc;
+	int max_msg, nvec, rc;
 
-	if (max_msg < 0 || pdev->msi_enabled || pdev->msix_enabled)
+	if (pdev->msi_enabled || pdev->msix_enabled ||
+	    pci_doe_max_int_msg_num(pdev) < 0)
 		return 0;
-	nvec = max_msg + 1;
-	rc = pci_alloc_irq_vectors(pdev, 1, nvec, PCI_IRQ_MSIX | PCI_IRQ_MSI);
-	if (rc < 0) {
-		pci_dbg(pdev, "no %d MSI/MSI-X vectors for DOE (%d); polling\n",
-			nvec, rc);
+	nvec = pci_alloc_irq_vectors(pdev, 1, PCI_DOE_MAX_VECTORS,
+				     PCI_IRQ_MSIX | PCI_IRQ_MSI);
+	if (nvec < 0) {
+		pci_dbg(pdev, "no MSI/MSI-X vectors for DOE (%d); polling\n", nvec);
 		return 0;
+	}
+	max_msg = pci_doe_max_int_msg_num(pdev);
+	if (max_msg >= 0 && max_msg + 1 < nvec) {
+		pci_free_irq_vectors(pdev);
+		nvec = pci_alloc_irq_vectors(pdev, max_msg + 1, max_msg + 1,
+					     PCI_IRQ_MSIX | PCI_IRQ_MSI);
+		if (nvec < 0)
+			return 0;
 	}
 	/* pcim_enable_device() users get this from the PCI core already */
 	if (!pci_is_managed(pdev)) {
@@ -1380,11 +1514,11 @@ static int pci_doe_alloc_vectors(struct pci_dev *pdev)
  * pci_doe_max_int_msg_num() - Highest DOE Interrupt Message Number of a function
  * @pdev: PCI function
  *
- * For a driver that allocates its own MSI/MSI-X vectors before calling
- * devm_pci_doe_create_devices(): allocating at least this number plus one
- * lets every DOE Capability with Interrupt Support use its interrupt
- * (PCIe r6.2 sec 6.30.3, 7.9.24.2).  With MSI, the number may change when
- * the number of vectors does.
+ * For a driver that sizes its own MSI/MSI-X vectors: the number means
+ * something only for the mode enabled (PCIe r6.2 sec 6.30.3, 7.9.24.2), so
+ * read it after enabling the most vectors the driver would take, and keep
+ * at least this number plus one, as the PCIe port driver does.  With MSI,
+ * the number changes with the number of vectors.
  *
  * Return: the highest Interrupt Message Number of the DOE Capabilities
  * that support interrupts, or -1 if none does.
@@ -1423,20 +1557,22 @@ EXPORT_SYMBOL_GPL(pci_doe_max_int_msg_num);
  * Interrupts (PCIe r6.2 sec 6.30.3): a DOE Capability signals on the MSI or
  * MSI-X vector of its DOE Interrupt Message Number.  The DOE handler
  * shares that vector only on these terms, which keep every handler of the
- * driver working whatever its flags and whenever it is requested:
+ * driver working:
  *
  * - It never allocates vectors, except with PCI_DOE_IRQ_ALLOC when the
  *   function has neither MSI nor MSI-X: pass it only if the driver uses
  *   no interrupt of its own, since MSI turns INTx off.  It then sets Bus
  *   Master Enable, here.  Otherwise Bus Master Enable is the driver's; a
  *   DOE Capability of a function without it polls.
- * - It joins a vector only while the driver has a handler on it, with
- *   IRQF_SHARED | IRQF_COND_ONESHOT, which agrees with that handler's
- *   IRQF_ONESHOT or its absence; so the driver may request the vector
- *   before or after this call, plain, threaded or IRQF_ONESHOT.
+ * - It joins a vector only while the driver has a handler on it, and only
+ *   if that handler is IRQF_SHARED (else the DOE Capability polls); so it
+ *   is never the first handler, whose flags a later request of the driver
+ *   would have to match.  The driver's handler must not be
+ *   IRQF_FORCE_RESUME; IRQF_NO_SUSPEND is fine.  IRQF_ONESHOT does not
+ *   matter: PCI MSI/MSI-X chips are IRQCHIP_ONESHOT_SAFE.
  * - With PCI_DOE_IRQ_SPARE (implied by PCI_DOE_IRQ_ALLOC) it also takes a
  *   vector the driver left unrequested once its probe returned.  The
- *   driver promises not to request such a vector later with IRQF_ONESHOT.
+ *   driver promises to request such a vector later only with IRQF_SHARED.
  * - The vector is looked up whenever the handler is attached, never kept
  *   across a change: when the driver frees its vectors
  *   (pci_free_irq_vectors(), also in its ->remove() before devres runs),
@@ -1479,17 +1615,17 @@ int devm_pci_doe_create_devices(struct pci_dev *pdev, unsigned int flags)
 }
 EXPORT_SYMBOL_GPL(devm_pci_doe_create_devices);
 
-static int pci_doe_vectors_child(struct device *dev, void *freeing)
+static int pci_doe_vectors_freeing(struct device *dev, void *unused)
 {
-	struct pci_doe_dev *doe;
+	if (pci_doe_is_doe_dev(dev))
+		pci_doe_irq_detach(to_pci_doe_dev(dev), true);
+	return 0;
+}
 
-	if (!pci_doe_is_doe_dev(dev))
-		return 0;
-	doe = to_pci_doe_dev(dev);
-	if (freeing)
-		pci_doe_irq_detach(doe, true);
-	else
-		pci_doe_irq_unblock(doe);
+static int pci_doe_vectors_freed(struct device *dev, void *unused)
+{
+	if (pci_doe_is_doe_dev(dev))
+		pci_doe_irq_unblock(to_pci_doe_dev(dev));
 	return 0;
 }
 
@@ -1503,12 +1639,12 @@ static int pci_doe_vectors_child(struct device *dev, void *freeing)
  */
 void pci_doe_vectors_free_start(struct pci_dev *pdev)
 {
-	device_for_each_child(&pdev->dev, (void *)true, pci_doe_vectors_child);
+	device_for_each_child(&pdev->dev, NULL, pci_doe_vectors_freeing);
 }
 
 void pci_doe_vectors_free_done(struct pci_dev *pdev)
 {
-	device_for_each_child(&pdev->dev, NULL, pci_doe_vectors_child);
+	device_for_each_child(&pdev->dev, NULL, pci_doe_vectors_freed);
 }
 
 /* The generic DOE driver */
@@ -1995,36 +2131,46 @@ static void pci_doe_set_state(struct pci_doe_dev *doe, enum pci_doe_state state)
 }
 
 /*
- * Abort and Discovery, run with @exchange_lock held so that no exchange
- * can come between them: by the work item when the generic driver binds,
- * and again after a reset or system resume.  Only they decide whether
- * the kernel can use the DOE Capability; sysfs features/ and the
- * character device are extras whose failure is reported and survived.
- * features/ follows the protocol list when it changed.
+ * Abort and Discovery, run by the work item with @exchange_lock held, so
+ * that no exchange can come between them: when the generic driver binds,
+ * and when the DOE state may be lost (@stale: a reset, system sleep).
+ * @pm is the result of taking the runtime PM reference.
+ *
+ * When binding, only they decide whether the kernel can use the DOE
+ * Capability; sysfs features/ and the character device are extras whose
+ * failure is reported and survived.  Later, only an Abort that does not
+ * complete kills it: a Discovery that fails (the device Busy for a while
+ * after a reset, say) leaves the protocols found before.
  */
-static int pci_doe_setup(struct pci_doe_dev *doe, const char *why)
+static void pci_doe_setup(struct pci_doe_dev *doe, const char *why, int pm)
 {
 	struct pci_dev *pdev = doe->pdev;
-	int rc;
+	bool again = doe->prots;
+	int rc = pm;
 
 	lockdep_assert_held(&doe->exchange_lock);
-	rc = pci_doe_pm_get(doe);
-	if (!rc) {
-		/* Abort resets the DOE Capability (PCIe r6.2 sec 6.30.2) */
+	/* Abort resets the DOE Capability (PCIe r6.2 sec 6.30.2) */
+	if (!rc)
 		rc = pci_doe_abort(doe, why);
-		if (!rc)
-			rc = pci_doe_discover(doe);
-		pci_doe_pm_put(doe);
-	}
-	/* Cut short by a reset: pci_doe_reset_done() runs it again */
+	if (!rc)
+		rc = pci_doe_discover(doe);
+	/* Cut short by a reset: pci_doe_reset_done() marks it stale again */
 	if (rc == -ECONNRESET)
-		return rc;
+		return;
 	if (rc < 0) {
-		if (!pci_doe_cancelled(doe))
-			pci_err(pdev, "[%x] DOE Capability unusable: %d\n",
-				doe->doe_cap, rc);
-		pci_doe_set_state(doe, PCI_DOE_DEAD);
-		return rc;
+		if (!pci_doe_cancelled(doe) && !pci_dev_is_disconnected(pdev))
+			pci_err(pdev, "[%x] DOE Discovery (%s) failed: %d%s\n",
+				doe->doe_cap, why, rc,
+				again && READ_ONCE(doe->state) != PCI_DOE_DEAD ?
+				"; the protocols found before stay" : "");
+		spin_lock_irq(&doe->lock);
+		doe->stale = false;
+		spin_unlock_irq(&doe->lock);
+		if (!again)
+			pci_doe_set_state(doe, PCI_DOE_DEAD);
+		/* pci_doe_find() waits for the end of a rediscovery */
+		wake_up_all(&doe->wq);
+		return;
 	}
 
 	if (rc || !doe->features) {
@@ -2033,7 +2179,12 @@ static int pci_doe_setup(struct pci_doe_dev *doe, const char *why)
 		if (rc)
 			pci_info(pdev, "[%x] no DOE features in sysfs: %d\n",
 				 doe->doe_cap, rc);
+		/* They came after the device's ADD uevent */
+		kobject_uevent(&doe->adev.dev.kobj, KOBJ_CHANGE);
 	}
+	spin_lock_irq(&doe->lock);
+	doe->stale = false;
+	spin_unlock_irq(&doe->lock);
 	pci_doe_set_state(doe, PCI_DOE_READY);
 	pci_doe_irq_attach(doe);
 	/* Only now: the character device serves a READY DOE Capability */
@@ -2043,7 +2194,6 @@ static int pci_doe_setup(struct pci_doe_dev *doe, const char *why)
 			pci_info(pdev, "[%x] no DOE character device: %d\n",
 				 doe->doe_cap, rc);
 	}
-	return 0;
 }
 
 /*
@@ -2065,8 +2215,14 @@ static int pci_doe_probe(struct auxiliary_device *adev,
 						 dev_name(&adev->dev)))
 		return -EBUSY;
 
+	/* A new binding, a new chance for the interrupt */
+	mutex_lock(&doe->irq_lock);
+	doe->irq_failed = false;
+	mutex_unlock(&doe->irq_lock);
+
 	spin_lock_irq(&doe->lock);
 	doe->cancel = false;
+	doe->stale = false;
 	doe->state = PCI_DOE_PROBING;
 	queue_work(system_unbound_wq, &doe->work);
 	spin_unlock_irq(&doe->lock);
@@ -2116,6 +2272,25 @@ static void pci_doe_remove(struct auxiliary_device *adev)
 
 /* Reset and system sleep */
 
+/*
+ * The DOE state may be lost: Abort and rediscover before the next task,
+ * in the work item, which @kick starts now.  Lookups wait for it.
+ */
+static void pci_doe_mark_stale(struct pci_doe_dev *doe, const char *why,
+			       bool kick)
+{
+	spin_lock_irq(&doe->lock);
+	if (doe->state == PCI_DOE_READY || doe->state == PCI_DOE_DEAD) {
+		/* A reset or a power loss may revive a dead one too */
+		doe->state = PCI_DOE_READY;
+		doe->stale = true;
+		doe->stale_why = why;
+	}
+	if (kick && doe->state != PCI_DOE_UNBOUND)
+		queue_work(system_unbound_wq, &doe->work);
+	spin_unlock_irq(&doe->lock);
+}
+
 static int pci_doe_reset_prepare_child(struct device *dev, void *unused)
 {
 	struct pci_doe_dev *doe;
@@ -2124,10 +2299,10 @@ static int pci_doe_reset_prepare_child(struct device *dev, void *unused)
 	if (!pci_doe_is_doe_dev(dev))
 		return 0;
 	doe = to_pci_doe_dev(dev);
+	/* Unbound too: a bind during the reset waits for its end */
 	spin_lock_irq(&doe->lock);
+	doe->resetting = true;
 	bound = doe->state != PCI_DOE_UNBOUND;
-	if (bound)
-		doe->resetting = true;
 	spin_unlock_irq(&doe->lock);
 	if (!bound)
 		return 0;
@@ -2140,56 +2315,37 @@ static int pci_doe_reset_prepare_child(struct device *dev, void *unused)
 }
 
 /*
- * The PCI core calls this before it resets @pdev (pci_dev_save_and_disable(),
- * for every reset method and for a secondary bus reset), with the device
- * lock held and after the driver's reset_prepare(): the exchange in flight
- * ends with -ECONNRESET and touches the registers no more, and queued
- * tasks wait for pci_doe_reset_done().  A DOE Capability handed to
- * userspace is left alone.
+ * The PCI core calls this before it resets @pdev from
+ * pci_dev_save_and_disable(): pci_reset_function() with any reset method,
+ * the sysfs reset attribute, pci_reset_bus().  The device lock is held,
+ * and the driver's reset_prepare() has run.  The exchange in flight ends
+ * with -ECONNRESET and touches the registers no more; queued tasks wait
+ * for pci_doe_reset_done(); new ones are refused with -ECONNRESET.
+ * Recovery from AER and DPC does not come here: the driver's error
+ * handlers decide, and an exchange meanwhile fails with -ENODEV or -EIO.
+ * A DOE Capability handed to userspace is left alone.
  */
 void pci_doe_reset_prepare(struct pci_dev *pdev)
 {
 	device_for_each_child(&pdev->dev, NULL, pci_doe_reset_prepare_child);
 }
 
-/*
- * Abort and rediscover a DOE Capability the kernel owns, when its state
- * may be lost: after a reset, after system sleep.  Queued tasks run after.
- */
-static void pci_doe_restart(struct pci_doe_dev *doe, bool reset,
-			    const char *why)
-{
-	bool bound;
-
-	/*
-	 * The state stays as it is meanwhile: tasks submitted now are
-	 * queued, and the work item runs them once this lock is free.
-	 */
-	mutex_lock(&doe->exchange_lock);
-	spin_lock_irq(&doe->lock);
-	if (reset)
-		doe->resetting = false;
-	bound = doe->state != PCI_DOE_UNBOUND;
-	spin_unlock_irq(&doe->lock);
-	if (bound)
-		pci_doe_setup(doe, why);
-	spin_lock_irq(&doe->lock);
-	queue_work(system_unbound_wq, &doe->work);
-	spin_unlock_irq(&doe->lock);
-	mutex_unlock(&doe->exchange_lock);
-}
-
 static int pci_doe_reset_done_child(struct device *dev, void *unused)
 {
 	struct pci_doe_dev *doe;
+	bool bound;
 
 	if (!pci_doe_is_doe_dev(dev))
 		return 0;
 	doe = to_pci_doe_dev(dev);
-	if (!READ_ONCE(doe->resetting))
+	spin_lock_irq(&doe->lock);
+	bound = doe->resetting && doe->state != PCI_DOE_UNBOUND;
+	doe->resetting = false;
+	spin_unlock_irq(&doe->lock);
+	if (!bound)
 		return 0;
 	trace_pci_doe_reset(doe->pdev, doe->doe_cap, PCI_DOE_NO_PROT, "done");
-	pci_doe_restart(doe, true, "reset");
+	pci_doe_mark_stale(doe, "reset", true);
 	return 0;
 }
 
@@ -2197,9 +2353,10 @@ static int pci_doe_reset_done_child(struct device *dev, void *unused)
  * The PCI core calls this after it reset @pdev and restored its state
  * (pci_dev_restore()), before the driver's reset_done(): every DOE
  * Capability that pci_doe_reset_prepare() stopped is Aborted and
- * rediscovered, with DOE Interrupt Enable set again if its handler is
- * attached, and its queued tasks run.  The driver's reset_done() can
- * exchange at once.
+ * rediscovered by its work item, with DOE Interrupt Enable set again if
+ * its handler is attached; then its queued tasks run.  Nothing waits here,
+ * under the device locks of a bus reset.  An exchange the driver's
+ * reset_done() submits runs after the rediscovery.
  */
 void pci_doe_reset_done(struct pci_dev *pdev)
 {
@@ -2207,10 +2364,13 @@ void pci_doe_reset_done(struct pci_dev *pdev)
 }
 
 /*
- * In the noirq phases of system sleep no device interrupt is delivered,
- * yet drivers exchange there (CMA/SPDM in ->resume_noirq()): the DOE
- * Capability polls from its own suspend_noirq, which comes before its
- * parent's, to its own resume_noirq, which comes after.
+ * Device interrupts are suspended from dpm_suspend_noirq() to
+ * dpm_resume_noirq(), yet drivers exchange in their noirq callbacks
+ * (CMA/SPDM in ->resume_noirq()).  The DOE Capability polls from its own
+ * suspend_noirq, which runs before its parent's, to its own
+ * resume_noirq, which runs after: the parent's noirq callbacks poll.
+ * Other devices' noirq callbacks outside that window would wait for an
+ * interrupt in vain, at most 10 ms at a time (PCI_DOE_IRQ_RECHECK_MS).
  */
 static int pci_doe_suspend_noirq(struct device *dev)
 {
@@ -2240,15 +2400,19 @@ static int pci_doe_resume_noirq(struct device *dev)
 
 /*
  * The function may have been without power: DOE state, DOE Interrupt
- * Enable and maybe the protocols (a firmware update) are lost.  Runs after
- * the parent's resume.
+ * Enable and maybe the protocols (a firmware update) are lost.  Abort and
+ * Discovery follow in the work item: now if the function is awake, else
+ * before its next exchange, so that resume wakes no runtime-suspended
+ * function.
  */
 static int pci_doe_resume(struct device *dev)
 {
 	struct pci_doe_dev *doe = to_pci_doe_dev(dev);
+	bool awake;
 
 	trace_pci_doe_pm(doe->pdev, doe->doe_cap, PCI_DOE_NO_PROT, "resume");
-	pci_doe_restart(doe, false, "resume");
+	awake = !pm_runtime_suspended(&doe->pdev->dev);
+	pci_doe_mark_stale(doe, "resume", awake);
 	return 0;
 }
 

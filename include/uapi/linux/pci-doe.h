@@ -67,9 +67,10 @@ struct pci_doe_exchange {
  * (bad pointer), EOPNOTSUPP (Discovery did not list the protocol), EACCES
  * (no kernel user declared the protocol safe for userspace), EBUSY (a
  * kernel user claimed the protocol; or DOE Busy for 1 s), ENODEV (the
- * kernel no longer owns the DOE Capability), EINTR (a fatal signal; the
- * exchange may still complete), and from the exchange ETIMEDOUT and EIO,
- * as pci_doe() returns them.
+ * kernel no longer owns the DOE Capability), ENOMEM, EINTR (a fatal
+ * signal; the exchange may still complete), and from the exchange
+ * ETIMEDOUT, EIO and ECONNRESET (the function is being reset), as
+ * pci_doe() returns them.
  */
 #define PCI_DOE_IOC_EXCHANGE	_IOWR(0xDE, 0x00, struct pci_doe_exchange)
 

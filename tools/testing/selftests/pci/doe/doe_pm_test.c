@@ -285,6 +285,18 @@ TEST_F(pm, suspend_resume)
 	ASSERT_EQ(doe_sysfs_write("/sys/power/pm_test", "platform"), 0);
 	EXPECT_EQ(doe_sysfs_write("/sys/power/state", "freeze"), 0);
 	ASSERT_EQ(doe_sysfs_write("/sys/power/pm_test", "none"), 0);
+
+	/* Exchanges after resume: the rediscovery comes before them */
+	for (i = 0; i < self->n; i++) {
+		const struct doe_aux *a = &self->aux[i];
+		long before = doe_irq_count(a->name);
+
+		ASSERT_EQ(irq_mode(a->name, now, sizeof(now)), 0);
+		EXPECT_STREQ(now, mode[i]);
+		if (strcmp(now, "poll"))
+			EXPECT_GT(doe_irq_wait_above(a->name, before, 2000), before)
+				TH_LOG("%s: no DOE interrupt after resume", a->name);
+	}
 	ASSERT_EQ(doe_trace_write("events/pci_doe/enable", "0"), 0);
 
 	t = doe_trace_read();
@@ -292,20 +304,12 @@ TEST_F(pm, suspend_resume)
 	for (i = 0; i < self->n; i++) {
 		const struct doe_aux *a = &self->aux[i];
 		char prefix[64];
-		long before;
 
 		snprintf(prefix, sizeof(prefix), "%s doe %#x ", a->bdf, a->offset);
 		EXPECT_NE(doe_trace_find(t, "pci_doe_pm", prefix, "ffff:ff suspend noirq"), NULL);
 		EXPECT_NE(doe_trace_find(t, "pci_doe_pm", prefix, "ffff:ff resume noirq"), NULL);
 		EXPECT_TRUE(restarted(t, a, "pci_doe_pm", "resume", "resume"))
 			TH_LOG("%s: no Abort and Discovery after resume", a->name);
-
-		before = doe_irq_count(a->name);
-		ASSERT_EQ(irq_mode(a->name, now, sizeof(now)), 0);
-		EXPECT_STREQ(now, mode[i]);
-		if (strcmp(now, "poll"))
-			EXPECT_GT(doe_irq_wait_above(a->name, before, 2000), before)
-				TH_LOG("%s: no DOE interrupt after resume", a->name);
 	}
 	free(t);
 }
@@ -450,11 +454,12 @@ TEST_F(pm, port_runtime_suspend)
 		below(a->bdf, "on", 0);
 		EXPECT_EQ(doe_sysfs_write("/sys/bus/pci/rescan", "1"), 0);
 	}
-	if (env) {
-		EXPECT_EQ(ports, atoi(env));
-	} else if (!ports) {
-		SKIP(return, "no PCIe port with a DOE Capability");
+	if (!env) {
+		if (!ports)
+			SKIP(return, "no PCIe port with a DOE Capability");
+		return;
 	}
+	EXPECT_EQ(ports, atoi(env));
 }
 
 TEST_HARNESS_MAIN
