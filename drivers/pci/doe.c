@@ -72,7 +72,10 @@
 #define CREATE_TRACE_POINTS
 #include <trace/events/pci_doe.h>
 
-/* PCIe r6.2 sec 6.30.2: Data Object Ready, Abort and Busy: 1 second */
+/*
+ * PCIe r6.2 sec 6.30.2: Data Object Ready and Abort within 1 second.  The
+ * spec sets no bound for DOE Busy; 1 second is this driver's choice.
+ */
 #define PCI_DOE_TIMEOUT		HZ
 /* Poll interval bounds when no interrupt is available */
 #define PCI_DOE_POLL_MIN_US	10
@@ -125,8 +128,8 @@ enum pci_doe_state {
  *	  concurrent submitters, the work item and unbind; and makes each
  *	  write of DOE Control atomic with the @irq it reflects.  Taken with
  *	  interrupts disabled; the only hardware accesses under it are the
- *	  writes of DOE Control and, when the handler is attached or
- *	  detached, of DOE Status.
+ *	  writes of DOE Control and, when the handler is attached, of DOE
+ *	  Status.
  * @state: See enum pci_doe_state
  * @cancel: Set on unbind: waits in the exchange in flight end with -ENODEV
  * @resetting: Set between pci_doe_reset_prepare() and pci_doe_reset_done():
@@ -149,8 +152,9 @@ enum pci_doe_state {
  *		   outside @irq_lock and @lock, never inside them.
  * @wq: Woken by the DOE interrupt, by state changes and by cancellation
  * @active_prot: Protocol (type << 16 | vid) of the exchange in flight, or
- *		 PCI_DOE_NO_PROT.  Written by the holder of @exchange_lock;
- *		 read with READ_ONCE() by the DOE interrupt handler.
+ *		 PCI_DOE_NO_PROT.  Written by the holder of @exchange_lock,
+ *		 back to PCI_DOE_NO_PROT under @lock; read by the DOE
+ *		 interrupt handler.
  * @irq_lock: Serializes attaching and detaching the DOE interrupt.  Taken
  *	      inside @exchange_lock by the exchange paths, alone by the PCI
  *	      core when the function's vectors go away.
@@ -166,9 +170,12 @@ enum pci_doe_state {
  * @msg: DOE Interrupt Message Number, of @irq when attached
  * @msix: @irq is an MSI-X vector (else MSI)
  * @irq_events: Count of DOE interrupts handled
- * @irq_armed: A DOE interrupt is due: set with DOE Interrupt Enable by a
- *	       Go or an Abort (under @lock), cleared by the handler that
- *	       claims it
+ * @irq_armed: A DOE interrupt is due: set with DOE Interrupt Enable at
+ *	       Go; cleared when the exchange ends if it saw its interrupt,
+ *	       else by the handler that claims the late one.  Written under
+ *	       @lock, read by the handler with READ_ONCE() first.  A device
+ *	       that never sends its interrupt keeps it set: each interrupt
+ *	       of a shared vector then costs one DOE Status read.
  * @prots: Protocols found by Discovery, (type << 16 | vid) each, no
  *	   duplicates; replaced only while no exchange runs
  * @nr_prots: Number of entries in @prots
@@ -357,12 +364,8 @@ static void pci_doe_write_ctrl(struct pci_doe_dev *doe, u32 val)
 	/* Not in the noirq phases, where it could abort a suspend (wakeup) */
 	if (doe->irq && !doe->noirq) {
 		val |= PCI_DOE_CTRL_INT_EN;
-		/*
-		 * Go and Abort each end in a DOE interrupt: Data Object
-		 * Ready or DOE Error set, or DOE Busy clear (PCIe r6.2 sec
-		 * 7.9.24.4)
-		 */
-		if (val & (PCI_DOE_CTRL_GO | PCI_DOE_CTRL_ABORT))
+		/* The exchange now waits for Data Object Ready or DOE Error */
+		if (val & PCI_DOE_CTRL_GO)
 			WRITE_ONCE(doe->irq_armed, true);
 	}
 	pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_CTRL, val);
@@ -581,8 +584,8 @@ static int pci_doe_recv_resp(struct pci_doe_dev *doe, struct pci_doe_task *task)
 	int rd = doe->doe_cap + PCI_DOE_READ;
 	struct pci_dev *pdev = doe->pdev;
 	size_t len = PCI_DOE_HEADER_DW, i;
+	int rc, tries;
 	u32 val, status;
-	int rc;
 
 	for (i = 0; i < len; i++) {
 		if (pci_dev_is_disconnected(pdev))
@@ -637,9 +640,20 @@ static int pci_doe_recv_resp(struct pci_doe_dev *doe, struct pci_doe_task *task)
 			cond_resched();
 	}
 
-	rc = pci_doe_read_status(doe, &status);
-	if (rc)
-		return rc;
+	/*
+	 * Data Object Ready still set means the response is longer than its
+	 * Length, unless the device clears it a little after the last
+	 * acknowledgment: allow it 10 microseconds.
+	 */
+	for (tries = 0; ; tries++) {
+		rc = pci_doe_read_status(doe, &status);
+		if (rc)
+			return rc;
+		if (tries == 10 || (status & PCI_DOE_STATUS_ERROR) ||
+		    (~status & PCI_DOE_STATUS_DATA_OBJECT_READY))
+			break;
+		udelay(1);
+	}
 	if (status & (PCI_DOE_STATUS_ERROR | PCI_DOE_STATUS_DATA_OBJECT_READY)) {
 		dev_dbg_ratelimited(&pdev->dev, "[%x] status %#010x after the last dword\n",
 				    doe->doe_cap, status);
@@ -701,11 +715,14 @@ static irqreturn_t pci_doe_irq(int irq, void *data)
 	struct pci_doe_dev *doe = data;
 	u32 status;
 
+	unsigned long flags;
+
 	/*
 	 * Shared with the driver's handlers: cost them no config read
-	 * unless a DOE interrupt is due, from a Go or an Abort whose
-	 * interrupt was not handled yet.  It may come after the exchange
-	 * found Data Object Ready by itself.
+	 * unless a DOE interrupt is due: from a Go, until the exchange saw
+	 * one, or until one came after the exchange found Data Object
+	 * Ready by itself.  Every interrupt during an exchange is claimed:
+	 * an r6.0 device also interrupts when DOE Busy clears.
 	 */
 	if (!READ_ONCE(doe->irq_armed))
 		return IRQ_NONE;
@@ -713,13 +730,17 @@ static irqreturn_t pci_doe_irq(int irq, void *data)
 	/* Shared vector: not ours unless DOE Interrupt Status is set */
 	if (PCI_POSSIBLE_ERROR(status) || !(status & PCI_DOE_STATUS_INT_STATUS))
 		return IRQ_NONE;
-	WRITE_ONCE(doe->irq_armed, false);
 	trace_pci_doe_irq(doe->pdev, doe->doe_cap, READ_ONCE(doe->active_prot),
 			  status);
 	/* RW1C (PCIe r6.2 sec 7.9.24.4) */
 	pci_write_config_dword(doe->pdev, doe->doe_cap + PCI_DOE_STATUS,
 			       PCI_DOE_STATUS_INT_STATUS);
 	atomic_inc(&doe->irq_events);
+	/* The late one of an exchange that is over: nothing more is due */
+	spin_lock_irqsave(&doe->lock, flags);
+	if (doe->active_prot == PCI_DOE_NO_PROT)
+		doe->irq_armed = false;
+	spin_unlock_irqrestore(&doe->lock, flags);
 	wake_up(&doe->wq);
 	return IRQ_HANDLED;
 }
@@ -879,11 +900,20 @@ static void pci_doe_irq_unblock(struct pci_doe_dev *doe)
 /* Run one exchange, with @exchange_lock held (by the worker or pci_doe()) */
 static int pci_doe_exchange(struct pci_doe_dev *doe, struct pci_doe_task *task)
 {
+	int events = atomic_read(&doe->irq_events);
 	int rc;
 
 	WRITE_ONCE(doe->active_prot, pci_doe_prot(task->vid, task->type));
 	rc = __pci_doe_exchange(doe, task);
-	WRITE_ONCE(doe->active_prot, PCI_DOE_NO_PROT);
+	/*
+	 * Under @lock against the handler: an interrupt not seen yet stays
+	 * due, for the handler to claim when it comes.
+	 */
+	spin_lock_irq(&doe->lock);
+	doe->active_prot = PCI_DOE_NO_PROT;
+	if (atomic_read(&doe->irq_events) != events)
+		doe->irq_armed = false;
+	spin_unlock_irq(&doe->lock);
 	return rc;
 }
 
@@ -910,8 +940,9 @@ static int pci_doe_pm_get(struct pci_doe_dev *doe)
 		pm_runtime_get_noresume(dev);
 		rc = 0;
 	}
+	/* The function cannot be resumed: as good as gone for DOE */
 	if (rc)
-		return rc;
+		return -ENODEV;
 	if (READ_ONCE(doe->pdev->current_state) == PCI_D3cold) {
 		pm_runtime_put(dev);
 		return -ENODEV;
@@ -1155,8 +1186,10 @@ static void pci_doe_task_complete(struct pci_doe_task *task)
  * Sleeps until the exchange ends: at most about 4 seconds plus the time the
  * tasks queued before it take (Busy, an Abort of a stale response, Data
  * Object Ready and the Abort after a timeout each wait at most 1 second),
- * and the time to resume the function and move up to 2^18 dwords.  Must
- * not be called from the function's runtime PM callbacks.  When no task
+ * and the time to resume the function and move up to 2^18 dwords; after a
+ * reset or system resume, also the Abort and Discovery that come first
+ * (one exchange per protocol).  Must not be called from the function's
+ * runtime PM callbacks, nor from a task's @complete.  When no task
  * is queued or running, the exchange runs in the caller's thread, without
  * the work item's two context switches; otherwise it is queued behind the
  * others.
@@ -1191,7 +1224,17 @@ int pci_doe(struct pci_doe_dev *doe, u16 vid, u8 type,
 	might_sleep();
 	if (!doe)
 		return -EINVAL;
+	/* A completion waiting for an exchange would wait for itself */
+	if (WARN_ON_ONCE(current_work() == &doe->work))
+		return -EDEADLK;
 	rc = pci_doe_check_task(&task);
+	if (rc)
+		return rc;
+
+	/* Not refused only after resuming a function being reset */
+	spin_lock_irq(&doe->lock);
+	rc = pci_doe_accepts(doe, &task);
+	spin_unlock_irq(&doe->lock);
 	if (rc)
 		return rc;
 
@@ -1255,6 +1298,15 @@ struct pci_doe_match {
 	struct pci_doe_dev *found;
 };
 
+/* Abort and Discovery are not running, nor due before the next task */
+static bool pci_doe_settled(struct pci_doe_dev *doe)
+{
+	enum pci_doe_state state = READ_ONCE(doe->state);
+
+	return state == PCI_DOE_UNBOUND || state == PCI_DOE_DEAD ||
+	       (state == PCI_DOE_READY && !READ_ONCE(doe->stale));
+}
+
 static int pci_doe_match_child(struct device *dev, void *data)
 {
 	struct pci_doe_match *m = data;
@@ -1271,12 +1323,15 @@ static int pci_doe_match_child(struct device *dev, void *data)
 	 */
 	/* Stale since system resume, and not yet kicked: kick it now */
 	spin_lock_irq(&doe->lock);
-	if (doe->stale)
+	if (doe->state == PCI_DOE_READY && doe->stale)
 		queue_work(system_unbound_wq, &doe->work);
 	spin_unlock_irq(&doe->lock);
-	if (!wait_event_timeout(doe->wq, READ_ONCE(doe->state) != PCI_DOE_PROBING &&
-				!READ_ONCE(doe->stale), PCI_DOE_PROBE_WAIT))
+	if (!wait_event_timeout(doe->wq, pci_doe_settled(doe), PCI_DOE_PROBE_WAIT)) {
+		/* Not the same as "no such protocol": say so */
+		pci_warn(doe->pdev, "[%x] DOE Discovery still running after %u s; not waiting\n",
+			 doe->doe_cap, PCI_DOE_PROBE_WAIT / HZ);
 		return 0;
+	}
 	if (!pci_doe_supports_prot(doe, pci_doe_prot_vid(m->prot),
 				   pci_doe_prot_type(m->prot)))
 		return 0;
@@ -1292,9 +1347,10 @@ static int pci_doe_match_child(struct device *dev, void *data)
  * @type: Data Object Type of the protocol
  *
  * Waits for the generic driver's Abort and Discovery if they are still
- * running, at most 10 seconds per DOE Capability.  A DOE Capability no
- * driver is bound to (handed to userspace, or never bound) is not found
- * and not waited for.
+ * running, or due after a reset or system resume, at most 10 seconds per
+ * DOE Capability, and warns when it gives up.  A DOE Capability no driver
+ * is bound to (handed to userspace, or never bound) is not found and not
+ * waited for.
  *
  * Return: the first DOE Capability, in config space order, whose Discovery
  * listed (@vid, @type), with a reference the caller drops with
@@ -2243,6 +2299,8 @@ static void pci_doe_remove(struct auxiliary_device *adev)
 	spin_lock_irq(&doe->lock);
 	doe->cancel = true;
 	doe->state = PCI_DOE_UNBOUND;
+	/* The next binding Aborts and rediscovers anyway */
+	doe->stale = false;
 	/* Tasks held back by a reset in progress drain too */
 	queue_work(system_unbound_wq, &doe->work);
 	spin_unlock_irq(&doe->lock);
@@ -2308,6 +2366,11 @@ static int pci_doe_reset_prepare_child(struct device *dev, void *unused)
 		return 0;
 	trace_pci_doe_reset(doe->pdev, doe->doe_cap, PCI_DOE_NO_PROT, "prepare");
 	wake_up_all(&doe->wq);
+	/*
+	 * A runtime resume of the function that an exchange started before
+	 * it saw @resetting ends before the reset, not during it
+	 */
+	pm_runtime_barrier(&doe->adev.dev);
 	/* The exchange in flight is out once the lock is ours */
 	mutex_lock(&doe->exchange_lock);
 	mutex_unlock(&doe->exchange_lock);
@@ -2323,7 +2386,9 @@ static int pci_doe_reset_prepare_child(struct device *dev, void *unused)
  * for pci_doe_reset_done(); new ones are refused with -ECONNRESET.
  * Recovery from AER and DPC does not come here: the driver's error
  * handlers decide, and an exchange meanwhile fails with -ENODEV or -EIO.
- * A DOE Capability handed to userspace is left alone.
+ * Nor does a driver that calls pcie_flr() itself: an exchange in flight
+ * then times out and Aborts.  A DOE Capability handed to userspace is
+ * left alone.
  */
 void pci_doe_reset_prepare(struct pci_dev *pdev)
 {

@@ -32,6 +32,7 @@
 #include <linux/hrtimer.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
+#include <linux/irq_work.h>
 #include <linux/kthread.h>
 #include <linux/mman.h>
 #include <linux/pci.h>
@@ -106,6 +107,8 @@ struct resp {
 	bool drop_large_after_reset;
 	enum fault fault_after_reset;	/* say, Discovery fails after it */
 	bool no_large;		/* Discovery does not list PROT_LARGE */
+	/* PCIe r6.0 rule: an interrupt also when DOE Busy clears after Go */
+	bool busy_clear_irq;
 	unsigned int msg;	/* DOE Interrupt Message Number */
 
 	raw_spinlock_t lock;	/* all fields below */
@@ -118,6 +121,7 @@ struct resp {
 	unsigned int delay_us;
 	u8 last_disc_ver;
 	struct hrtimer ready_timer;
+	struct irq_work raise_work;
 
 	/* counters, read by the tests */
 	unsigned int status_reads, gos, aborts, raised, in_flight, max_in_flight;
@@ -291,13 +295,23 @@ static bool resp_set_ready(struct resp *r)
 	return false;
 }
 
-static void resp_raise(struct resp *r)
+static void resp_raise_work(struct irq_work *work)
 {
+	struct resp *r = container_of(work, struct resp, raise_work);
 	int irq = resp_vec(r);
 
-	r->raised++;
 	if (irq)
 		generic_handle_irq_safe(irq);
+}
+
+/*
+ * An MSI is a posted write: the CPU takes it once it has interrupts
+ * enabled, not inside the config write that set DOE Interrupt Status.
+ */
+static void resp_raise(struct resp *r)
+{
+	r->raised++;
+	irq_work_queue(&r->raise_work);
 }
 
 /* A delayed response becomes ready, in hard interrupt context */
@@ -410,10 +424,15 @@ static bool resp_go(struct resp *r)
 		return false;
 	}
 	if (r->delay_us) {
+		bool busy_clear = r->busy_clear_irq && r->int_en &&
+				  !r->int_status && resp_vec(r);
+
+		if (busy_clear)
+			r->int_status = true;
 		hrtimer_start(&r->ready_timer,
 			      ns_to_ktime((u64)r->delay_us * NSEC_PER_USEC),
 			      HRTIMER_MODE_REL_HARD);
-		return false;
+		return busy_clear;
 	}
 	return resp_set_ready(r);
 drop:
@@ -764,6 +783,7 @@ static void fake_destroy(void *data)
 		struct resp *r = &f->resp[i];
 
 		hrtimer_cancel(&r->ready_timer);
+		irq_work_sync(&r->raise_work);
 		vfree(r->wbuf);
 		vfree(r->rbuf);
 	}
@@ -963,6 +983,7 @@ static struct fake *fake_create_opts(struct kunit *test,
 		raw_spin_lock_init(&r->lock);
 		hrtimer_init(&r->ready_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 		r->ready_timer.function = resp_ready_timer;
+		init_irq_work(&r->raise_work, resp_raise_work);
 		r->wbuf = vzalloc(MAX_DW * sizeof(u32));
 		r->rbuf = vzalloc((MAX_DW + 1) * sizeof(u32));
 	}
@@ -2521,6 +2542,7 @@ static void pdev_outlives_doe(struct kunit *test)
 	struct pci_doe_dev *doe = pci_doe_find(f->pdev, TEST_VID, PROT_ECHO);
 	struct pci_doe_task task = { .vid = TEST_VID, .type = PROT_ECHO,
 				     .complete = lt_complete };
+	struct pci_dev *pdev = f->pdev;
 
 	KUNIT_ASSERT_NOT_NULL(test, doe);
 	KUNIT_ASSERT_EQ(test, trace_set_clr_event("pci_doe", NULL, 1), 0);
@@ -2529,6 +2551,8 @@ static void pdev_outlives_doe(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pci_doe_submit_task(doe, &task), -ENODEV);
 	KUNIT_EXPECT_EQ(test, echo_rc(doe), -ENODEV);
 	trace_set_clr_event("pci_doe", NULL, 0);
+	/* Removed, and still there for the DOE device (KASAN otherwise) */
+	KUNIT_EXPECT_GE(test, kref_read(&pdev->dev.kobj.kref), 1);
 	pci_doe_put(doe);
 }
 
@@ -3215,6 +3239,55 @@ static void lost_interrupt(struct kunit *test)
 	KUNIT_EXPECT_LT(test, reads, 20);	/* not a poll loop */
 }
 
+/*
+ * A device that follows the r6.0 rule interrupts twice per request: when
+ * DOE Busy clears after Go, and at Data Object Ready.  Both are claimed,
+ * and the second wakes the exchange.
+ */
+static void two_interrupts_per_go(struct kunit *test)
+{
+	struct fake *f = fake_create(test, 1, true, 1);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	struct resp *r = &f->resp[0];
+	int events = pci_doe_kunit_irq_events(doe);
+	unsigned int reads = r->status_reads, raised = r->raised;
+
+	r->busy_clear_irq = true;
+	r->delay_us = 20000;
+	echo_ok(test, doe, 2);
+	r->delay_us = 0;
+	r->busy_clear_irq = false;
+	KUNIT_EXPECT_EQ(test, r->raised - raised, 2);
+	KUNIT_EXPECT_EQ(test, pci_doe_kunit_irq_events(doe), events + 2);
+	/* One more DOE handler's read than with one interrupt */
+	KUNIT_EXPECT_LE(test, r->status_reads - reads, IRQ_EXCHANGE_READS + 1);
+}
+
+/*
+ * A DOE Capability marked for rediscovery by system resume (its function
+ * runtime-suspended), then handed to userspace: lookups do not wait for
+ * it.
+ */
+static void find_skips_unbound_stale(struct kunit *test)
+{
+	struct fake_opts o = { .nr_doe = 1, .version = 1, .rpm = true };
+	struct fake *f = fake_create_opts(test, &o);
+	struct pci_doe_dev *doe = find_doe(test, f, PROT_ECHO);
+	struct device *adev = doe_auxdev(test, f);
+	ktime_t t0;
+
+	KUNIT_ASSERT_TRUE(test, wait_suspended(f));
+	KUNIT_ASSERT_EQ(test, doe_pm(doe)->resume(pci_doe_kunit_dev(doe)), 0);
+	device_release_driver(adev);
+	t0 = ktime_get();
+	KUNIT_EXPECT_NULL(test, pci_doe_find(f->pdev, TEST_VID, PROT_ECHO));
+	/* Not the 10 s a lookup waits for a Discovery in progress */
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), t0), 5000);
+	KUNIT_ASSERT_EQ(test, device_attach(adev), 1);
+	pci_doe_put(find_doe_wait(test, f));
+	echo_ok(test, doe, 1);
+}
+
 struct looper {
 	struct pci_doe_dev *doe;
 	int ok, reset, other, stop;
@@ -3415,6 +3488,8 @@ static struct kunit_case doe_kunit_cases[] = {
 	KUNIT_CASE(reset_refuses_new),
 	KUNIT_CASE(exchange_in_reset_done),
 	KUNIT_CASE(rediscovery_fails),
+	KUNIT_CASE(two_interrupts_per_go),
+	KUNIT_CASE(find_skips_unbound_stale),
 	KUNIT_CASE(resume_while_suspended),
 	{ }
 };

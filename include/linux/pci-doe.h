@@ -39,6 +39,9 @@ struct pci_doe_dev;
  *	stored in @response_pl, or -errno
  * @complete: Called exactly once, in process context, when the exchange
  *	      ended or failed.  The DOE core does not touch @task after it.
+ *	      It runs in the DOE Capability's work item, so it must not
+ *	      wait for another exchange (pci_doe() fails with -EDEADLK);
+ *	      it may submit one.
  * @private: For the submitter
  * @node: Private to the DOE core: the DOE Capability's task queue
  *
