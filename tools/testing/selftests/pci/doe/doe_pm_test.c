@@ -175,6 +175,21 @@ static int bound_to(const char *bdf, const char *drv)
 	return realpath(path, real) && !strcmp(strrchr(real, '/') + 1, drv);
 }
 
+/* Does a DOE Capability the kernel owns sit below bridge @bdf? */
+static int doe_below(const struct doe_aux *aux, int n, const char *bdf)
+{
+	char path[PATH_MAX], real[PATH_MAX], part[40];
+	int i;
+
+	snprintf(part, sizeof(part), "/%s/", bdf);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", aux[i].bdf);
+		if (realpath(path, real) && strstr(real, part))
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Every reset method each function offers (reset_method), while CDAT (or,
  * where no kernel user shares it, the Discovery list) is read in a loop.
@@ -203,8 +218,8 @@ TEST_F(pm, reset_every_method)
 
 	for (i = 0; i < self->n; i++) {
 		const struct doe_aux *a = &self->aux[i];
-		char methods[256], *m, *save;
-		int fd, len, cdat;
+		char methods[256], cls[32], *m, *save;
+		int fd, len, cdat, bridge;
 
 		fd = doe_dev_open(a->name);
 		ASSERT_GE(fd, 0);
@@ -222,6 +237,9 @@ TEST_F(pm, reset_every_method)
 			TH_LOG("%s: no reset method", a->bdf);
 			continue;
 		}
+		bridge = !dev_attr(a->bdf, "class", cls, sizeof(cls)) &&
+			 !strncmp(cls, "0x0604", 6) &&
+			 doe_below(self->aux, self->n, a->bdf);
 
 		for (m = strtok_r(methods, " ", &save); m; m = strtok_r(NULL, " ", &save)) {
 			struct reader r = { .name = a->name, .cdat = cdat,
@@ -230,6 +248,24 @@ TEST_F(pm, reset_every_method)
 			char *t;
 			int rc;
 
+			/*
+			 * Not "flr" on a bridge with a DOE Capability the
+			 * kernel owns below it (QEMU 10's native set-up; on
+			 * 7.2 cxl_pci does not bind below the switch, and the
+			 * switch upstream port is reset by flr).  Function
+			 * Level Reset is for Endpoints (PCIe r6.2 sec
+			 * 7.5.3.3), yet QEMU's cxl-upstream offers it, and its
+			 * FLR resets the switch below it too: the downstream
+			 * ports lose their bus numbers, which the PCI core
+			 * does not restore (it saves only the function it
+			 * resets), and the functions below are lost.  The PCI
+			 * core refuses "bus" on a bridge for that reason.
+			 */
+			if (bridge && !strcmp(m, "flr")) {
+				TH_LOG("%s: DOE below, not reset by flr (see the comment)",
+				       a->bdf);
+				continue;
+			}
 			ASSERT_EQ(dev_attr_write(a->bdf, "reset_method", m), 0);
 			ASSERT_EQ(doe_trace_clear(), 0);
 			ASSERT_EQ(doe_trace_write("events/pci_doe/enable", "1"), 0);
