@@ -2,7 +2,7 @@
 #
 # The PCI DOE series lab.  See README.md.
 #
-#   make run [SETUP=cxl|switch]   build, boot, print the DOE inventory
+#   make run [SETUP=cxl|switch|native|nvme]   build, boot, print the DOE inventory
 #   make check                    build and run every test
 #
 # All output goes to build/ (ignored by git).

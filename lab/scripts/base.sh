@@ -18,6 +18,8 @@ HOST_PKGS=(gcc make bc flex bison libelf-dev libssl-dev cpio xz-utils patch
 	   coccinelle ocaml-nox python3-ply python3-sphinx)
 
 apt_install "${HOST_PKGS[@]}"
+# QEMU 10 for the native and nvme set-ups, beside the system's 7.2
+"$(dirname "$0")/qemu10.sh" >/dev/null
 
 pin=$(pinned_version)
 [ -n "$pin" ] || die "lab/base-version holds no version"

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # boot.sh SETUP [KERNEL]: the QEMU 10 experiments of lab/spdm/NOTES.md.
-# Scaffolding for issue 14, not part of "make check"; lab/scripts/qemu.sh
-# is unchanged.
+# Scaffolding for issue 14, not part of "make check", which boots the
+# native and nvme set-ups of lab/scripts/qemu.sh instead.
 #
 #   native   QEMU 10: the "switch" set-up of qemu.sh (two type-3 on root
 #            ports, a cxl-upstream with two cxl-downstream and a type-3
