@@ -249,6 +249,29 @@ int doe_sysfs_read(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+int doe_feature_read(const char *aux, uint16_t vid, uint8_t type,
+		     char *buf, size_t len)
+{
+	char path[PATH_MAX], want[16];
+	ssize_t n;
+	int fd;
+
+	buf[0] = 0;
+	snprintf(want, sizeof(want), "%04x:%02x\n", vid, type);
+	snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/features/%.7s", aux, want);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n;
+	buf[n] = 0;
+	return strcmp(buf, want) ? 1 : 0;
+}
+
 int doe_sysfs_write(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = 0;

@@ -77,6 +77,13 @@ int doe_cfg_discover(int fd, const struct doe_cap *cap,
 
 /* Read a one-line sysfs attribute without its newline; 0 or -errno */
 int doe_sysfs_read(const char *path, char *buf, size_t len);
+/*
+ * Read features/VVVV:TT of DOE auxiliary device @aux, which must hold its
+ * own name and a newline: 0, -errno if it cannot be read, 1 if it holds
+ * something else (then in @buf)
+ */
+int doe_feature_read(const char *aux, uint16_t vid, uint8_t type,
+		     char *buf, size_t len);
 
 /* Write @val to a sysfs file; 0 or -errno */
 int doe_sysfs_write(const char *path, const char *val);

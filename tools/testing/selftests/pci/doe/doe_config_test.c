@@ -236,10 +236,9 @@ TEST_F(doe, dropped_request_times_out_then_recovers)
 TEST_F(doe, bind_takes_back)
 {
 	struct doe_protocol prot[DOE_MAX_PROTOCOLS];
-	char path[PATH_MAX + 80], want[16], buf[64];
+	char buf[64];
 	uint32_t req[3] = { 0x00000001, 0, 0 };
 	int i, j, fd, n, seen = 0;
-	ssize_t len;
 
 	for (i = 0; i < self->f.n; i++) {
 		struct doe_cap *c = &self->f.caps[i];
@@ -257,21 +256,11 @@ TEST_F(doe, bind_takes_back)
 
 		ASSERT_EQ(doe_aux_drv("bind", self->f.aux[i]), 0);
 		ASSERT_TRUE(doe_aux_bound(self->f.aux[i]));
-		for (j = 0; j < n; j++) {
-			snprintf(want, sizeof(want), "%04x:%02x\n", prot[j].vid,
-				 prot[j].type);
-			snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/features/%.7s",
-				 self->f.aux[i], want);
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			EXPECT_GE(fd, 0) TH_LOG("%s: %s", path, strerror(errno));
-			if (fd < 0)
-				continue;
-			len = read(fd, buf, sizeof(buf) - 1);
-			close(fd);
-			ASSERT_GE(len, 0);
-			buf[len] = 0;
-			EXPECT_STREQ(buf, want) TH_LOG("%s", path);
-		}
+		for (j = 0; j < n; j++)
+			EXPECT_EQ(doe_feature_read(self->f.aux[i], prot[j].vid,
+						   prot[j].type, buf, sizeof(buf)), 0)
+				TH_LOG("%s features/%04x:%02x: %s", self->f.aux[i],
+				       prot[j].vid, prot[j].type, buf);
 	}
 	ASSERT_GT(seen, 0) TH_LOG("no DOE Capability has an auxiliary device");
 }

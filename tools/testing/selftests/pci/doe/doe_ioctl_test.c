@@ -70,10 +70,9 @@ FIXTURE_TEARDOWN_PARENT(ioctl)
 TEST_F(ioctl, features_match_discovery)
 {
 	struct doe_protocol prot[64];
-	char path[PATH_MAX + 16], name[16], want[24], buf[64];
+	char path[PATH_MAX + 16], buf[64];
 	struct dirent *de;
 	int i, j, n, fd, files;
-	ssize_t len;
 	DIR *d;
 
 	for (i = 0; i < self->n; i++) {
@@ -84,21 +83,11 @@ TEST_F(ioctl, features_match_discovery)
 		ASSERT_GE(n, 1);
 		EXPECT_EQ(prot[0].vid, 1);
 		EXPECT_EQ(prot[0].type, 0);
-		for (j = 0; j < n; j++) {
-			snprintf(name, sizeof(name), "%04x:%02x", prot[j].vid, prot[j].type);
-			snprintf(want, sizeof(want), "%s\n", name);
-			snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/features/%s",
-				 self->aux[i].name, name);
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			EXPECT_GE(fd, 0) TH_LOG("%s: %s", path, strerror(errno));
-			if (fd < 0)
-				continue;
-			len = read(fd, buf, sizeof(buf) - 1);
-			close(fd);
-			ASSERT_GE(len, 0) TH_LOG("read %s: %s", path, strerror(errno));
-			buf[len] = 0;
-			EXPECT_STREQ(buf, want) TH_LOG("%s", path);
-		}
+		for (j = 0; j < n; j++)
+			EXPECT_EQ(doe_feature_read(self->aux[i].name, prot[j].vid,
+						   prot[j].type, buf, sizeof(buf)), 0)
+				TH_LOG("%s features/%04x:%02x: %s", self->aux[i].name,
+				       prot[j].vid, prot[j].type, buf);
 		snprintf(path, sizeof(path), DOE_AUX_DEVS "/%s/features", self->aux[i].name);
 		d = opendir(path);
 		ASSERT_TRUE(!!d);
