@@ -4,6 +4,7 @@
 #
 #   make run [SETUP=cxl|switch|native|nvme]   build, boot, print the DOE inventory
 #   make check                    build and run every test
+#   make tree | export            patches/ to build/src (git am) and back
 #
 # All output goes to build/ (ignored by git).
 
@@ -11,20 +12,25 @@ SETUP ?= cxl
 BUILD := $(CURDIR)/build
 SRC   := $(BUILD)/src
 OBJ   := $(BUILD)/obj/test
-FRAGS := lab/kernel.config lab/debug.config tools/testing/selftests/pci/doe/config
+FRAGS := lab/kernel.config lab/debug.config $(SRC)/tools/testing/selftests/pci/doe/config
 KMAKE := $(MAKE) -s -C $(SRC) O=$(OBJ) ARCH=x86_64 CC="ccache gcc" \
 	 KBUILD_BUILD_TIMESTAMP=@0 KBUILD_BUILD_USER=lab KBUILD_BUILD_HOST=lab -j2
 export BUILD
 
-.PHONY: all base tree config kernel initramfs run check mutants series bench clean distclean
+.PHONY: all base tree export config kernel initramfs run check mutants series bench clean distclean
 
 all: run
 
 base:
 	@lab/scripts/base.sh
 
+# build/src: a git repository, the base plus patches/ (git am)
 tree: base
 	@lab/scripts/tree.sh
+
+# The commits of build/src back to patches/
+export:
+	@lab/scripts/export.sh
 
 config: tree
 	@lab/scripts/config.sh $(SRC) $(OBJ) $(FRAGS)
@@ -48,9 +54,7 @@ run: initramfs
 check:
 	@lab/scripts/check.sh $(OBJ)/arch/x86/boot/bzImage $(BUILD)/initramfs.cpio
 
-# The patch series, as git format-patch output with a cover letter, in
-# build/series/out.  SERIES_IDENT="Name <email>" signs it off (default: the
-# git user of this repository).
+# The patch series to post, with its cover letter, in build/series/out
 series: tree
 	@lab/scripts/series.sh
 

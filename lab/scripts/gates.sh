@@ -62,7 +62,7 @@ configure() {	# the lab config plus the KUnit test, at the series head
 	# build_at changes .config for each commit: never reuse it as cached
 	rm -f "$obj/.config.lab"
 	"$LAB_TOP/lab/scripts/config.sh" "$am" "$obj" "$LAB_TOP/lab/kernel.config" \
-		"$LAB_TOP/tools/testing/selftests/pci/doe/config" "$LAB_TOP/lab/gate.config"
+		"$am/tools/testing/selftests/pci/doe/config" "$LAB_TOP/lab/gate.config"
 	cp "$obj/.config" "$top/gate.config"
 }
 
@@ -83,10 +83,14 @@ scan() {
 	for rev in base series-am; do
 		build_at "$rev"
 		objs=$(objects)
+		# One job: the CHECK and CC lines are never interleaved with
+		# the tools' output
 		# shellcheck disable=SC2086
-		"${KMAKE_V[@]}" C=2 $objs >"$top/sparse-$rev.log" 2>&1 || true
+		"${KMAKE_V[@]}" -j1 C=2 $objs >"$top/sparse-$rev.log" 2>&1 ||
+			failed "$top/sparse-$rev.log" "make C=2 failed at $rev"
 		# shellcheck disable=SC2086
-		"${KMAKE_V[@]}" W=1 $objs >"$top/w1-$rev.log" 2>&1 || true
+		"${KMAKE_V[@]}" -j1 W=1 $objs >"$top/w1-$rev.log" 2>&1 ||
+			failed "$top/w1-$rev.log" "make W=1 failed at $rev"
 		ran "$top/sparse-$rev.log" CHECK "$objs"
 		ran "$top/w1-$rev.log" CC "$objs"
 		findings "$top/sparse-$rev.log" >"$top/sparse-$rev.txt"
@@ -94,11 +98,16 @@ scan() {
 	done
 }
 
+failed() {	# failed LOG WHY: show the end of LOG, then stop
+	tail -n 30 "$1" | sed 's/^/    /'
+	die "$2; see $1"
+}
+
 ran() {	# ran LOG TOOL OBJECTS: every object has its Kbuild TOOL line
 	local o
 	for o in $3; do
 		sed "s@$am/@@g" "$1" | grep -Eq "^  $2 +${o%.o}[.][co]\$" ||
-			die "$(basename "$1"): no $2 of $o; see $1"
+			failed "$1" "no $2 of $o"
 	done
 }
 
@@ -115,15 +124,16 @@ case $gate in
 am)
 	[ -d "$out" ] || die "no series; run lab/scripts/series.sh"
 	rm -rf "$am"
-	git clone -q --no-checkout -b base "$top/repo" "$am"
+	git clone -q --no-checkout -b base "$BUILD/src" "$am"
 	at base
 	[ -z "$(git -C "$am" status --porcelain)" ] || die "base checkout is not clean"
 	git -C "$am" checkout -q -b series-am
 	# shellcheck disable=SC2046
 	git -C "$am" am -q $(patches)
 	echo "applied $(patches | wc -l) patches"
-	git -C "$am" diff --quiet origin/series series-am ||
-		die "the applied series differs from the series branch"
+	git -C "$am" fetch -q "$BUILD/src" HEAD
+	git -C "$am" diff --quiet FETCH_HEAD series-am ||
+		die "the applied series differs from $BUILD/src"
 	;;
 bisect)
 	configure

@@ -1,84 +1,75 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Make $BUILD/src = pristine base + the patches listed in patches/series (in
-# that order) + the overlay (files this repo holds at their kernel paths).
+# tree.sh: make $BUILD/src a git repository of the pinned base (branch
+# "base") with the patches of patches/series applied by "git am" (branch
+# "series").  The series is changed there: commit, "git rebase -i",
+# "git commit --fixup", then "make export" writes the commits back.
 #
-# The result is computed in a scratch folder from the pristine base every
-# time, then synced into $BUILD/src by content: a file whose content did not
-# change keeps its mtime, so an incremental kernel build stays incremental.
-# Running this twice is a no-op.  A patch that does not apply stops the run
-# and is named.
+# When patches/ is unchanged since the last run, nothing happens: commits
+# and edits made in $BUILD/src stay, and the lab builds them.  When it
+# changed, the patches are applied in a scratch worktree and $BUILD/src
+# checks the result out; git rewrites only the files that differ, so an
+# unchanged file keeps its mtime and the kernel build stays incremental.
+# $BUILD/src is never reset while it holds commits or edits that patches/
+# lacks, unless FORCE=1.  A patch that does not apply stops the run and is
+# named.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 base=$BUILD/base/linux
 src=$BUILD/src
 state=$BUILD/tree-state
-stage=$BUILD/stage
+scratch=$BUILD/am-tree
 [ -d "$base" ] || die "no base tree; run lab/scripts/base.sh"
+g() { git -C "$src" "$@"; }
 
-# Top-level folders of this repo that hold kernel files (the overlay).
-OVERLAY_DIRS=(Documentation drivers include tools)
+# Fixed identities and dates: the same patches give the same commits
+export GIT_COMMITTER_NAME=lab GIT_COMMITTER_EMAIL=lab@localhost
+export GIT_AUTHOR_NAME=lab GIT_AUTHOR_EMAIL=lab@localhost
+export GIT_AUTHOR_DATE=2024-01-01T00:00:00Z GIT_COMMITTER_DATE=2024-01-01T00:00:00Z
 
-cd "$LAB_TOP"
-mapfile -t series < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' patches/series 2>/dev/null || true)
-
-rm -rf "$stage"
-mkdir -p "$stage" "$state"
-
-# Pristine copies of every file a patch touches.
-touched=()
+mapfile -t series < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LAB_TOP/patches/series")
 for p in "${series[@]}"; do
-	[ -f "patches/$p" ] || die "patches/series lists $p, which does not exist"
-	while read -r f; do
-		touched+=("$f")
-	done < <(sed -n -e 's@^+++ b/\([^[:space:]]*\).*@\1@p' -e 's@^--- a/\([^[:space:]]*\).*@\1@p' "patches/$p")
+	[ -f "$LAB_TOP/patches/$p" ] || die "patches/series lists $p, which does not exist"
 done
-for f in $(printf '%s\n' "${touched[@]}" | sort -u); do
-	if [ -f "$base/$f" ]; then
-		mkdir -p "$stage/$(dirname "$f")"
-		cp -p "$base/$f" "$stage/$f"
-	fi
-done
+want=$(cd "$LAB_TOP/patches" && cat series "${series[@]}" | sha1sum | cut -d' ' -f1)
 
-# No fuzz: a hunk whose context moved must be refreshed, not guessed at.
-for p in "${series[@]}"; do
-	if ! out=$(patch -d "$stage" -p1 --batch --forward --fuzz=0 --no-backup-if-mismatch \
-		       -r - <"patches/$p" 2>&1); then
-		echo "$out" >&2
-		die "patch patches/$p does not apply to base $(cat "$BUILD/base/VERSION")"
-	fi
-done
-
-for d in "${OVERLAY_DIRS[@]}"; do
-	[ -d "$d" ] || continue
-	find "$d" -type f -print0 | while IFS= read -r -d '' f; do
-		mkdir -p "$stage/$(dirname "$f")"
-		cp "$f" "$stage/$f"
-	done
-	# Hidden files such as .kunitconfig are part of the overlay too.
-done
-
-if [ ! -d "$src" ]; then
-	note "creating series tree $src"
+if [ ! -d "$src/.git" ]; then
+	note "tree: committing base $(cat "$BUILD/base/VERSION") to $src (about a minute)"
+	rm -rf "$src" "$src.tmp" "$state"
 	cp -a "$base" "$src.tmp"
+	git -C "$src.tmp" init -q -b base
+	git -C "$src.tmp" config core.autocrlf false
+	# No gc started in the background by a later commit
+	git -C "$src.tmp" config gc.auto 0
+	git -C "$src.tmp" add -A -f
+	git -C "$src.tmp" commit -q -m "Linux $(cat "$BUILD/base/VERSION") (Debian linux-source-6.12)"
+	git -C "$src.tmp" repack -adq
 	mv "$src.tmp" "$src"
-	: >"$state/files"
+	g branch -q series base
+fi
+mkdir -p "$state"
+[ "$(cat "$state/patches" 2>/dev/null)" = "$want" ] && exit 0
+
+if [ -f "$state/head" ] && [ "${FORCE:-0}" != 1 ]; then
+	[ "$(g rev-parse HEAD)" = "$(cat "$state/head")" ] ||
+		die "$src has commits that patches/ lacks: run 'make export', or 'make tree FORCE=1' to drop them"
+	g diff --quiet HEAD ||
+		die "$src has uncommitted edits: commit and 'make export' them, or 'make tree FORCE=1' to drop them"
 fi
 
-(cd "$stage" && find . -type f | sed 's@^\./@@' | sort) >"$state/files.new"
-
-# Files the previous run managed but this one does not: back to the base.
-comm -23 <(sort -u "$state/files" 2>/dev/null) "$state/files.new" | while read -r f; do
-	if [ -f "$base/$f" ]; then
-		cp -p "$base/$f" "$src/$f"
-	else
-		rm -f "$src/$f"
-	fi
-done
-
-# Content-based sync: only files whose bytes changed are rewritten.
-rsync -rc --no-times "$stage/" "$src/"
-mv "$state/files.new" "$state/files"
-rm -rf "$stage"
+g worktree remove --force "$scratch" 2>/dev/null || rm -rf "$scratch"
+g worktree prune
+g worktree add -q --detach "$scratch" base
+if [ ${#series[@]} -gt 0 ] && ! git -C "$scratch" am -q --committer-date-is-author-date \
+	"${series[@]/#/$LAB_TOP/patches/}" >"$state/am.log" 2>&1; then
+	cat "$state/am.log" >&2
+	die "patches/${series[$(git -C "$scratch" rev-list --count base..HEAD)]} does not apply to base $(cat "$BUILD/base/VERSION")"
+fi
+new=$(git -C "$scratch" rev-parse HEAD)
+g worktree remove --force "$scratch"
+g checkout -q -f -B series "$new"
+echo "$new" >"$state/head"
+echo "$want" >"$state/patches"
+note "tree: $src is base + ${#series[@]} patches (branch series)"
