@@ -68,6 +68,11 @@ fi
 tarball=/usr/src/linux-source-6.12.tar.xz
 [ -f "$tarball" ] || die "$tarball missing after installing linux-source-6.12"
 
+# build/src is about to go (below): not while it holds work that
+# patches/ lacks
+if [ "${FORCE:-0}" != 1 ] && why=$(src_unexported); then
+	die "the base changes, but $BUILD/src has $why: 'make export' them first, or FORCE=1 to drop them"
+fi
 note "extracting $tarball ($want)"
 rm -rf "$base"
 mkdir -p "$base/tmp"
@@ -76,6 +81,6 @@ mv "$base/tmp/linux-source-6.12" "$base/linux"
 rmdir "$base/tmp"
 echo "$want" >"$stamp"
 [ "$want" = "$pin" ] || echo "$pin" >"$base/FALLBACK"
-# The series tree is derived from the base: start it again from scratch.
+# The series tree is derived from the base: start it again from scratch
 rm -rf "$BUILD/src" "$BUILD/tree-state"
 note "base $want ready in $base/linux"

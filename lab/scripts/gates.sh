@@ -3,8 +3,10 @@
 #
 # gates.sh GATE: one gate on the output of series.sh (build/series/out).
 #
-#   am          every patch applies with "git am" to the pristine base
-#   bisect      the tree at the base and at every patch builds
+#   am          every patch of patches/ applies with "git am" to the
+#               pristine base, giving the tree the lab built
+#   bisect      the tree at the base and at every patch builds, and
+#               sparse and W=1 find nothing new in the C files each touches
 #   checkpatch  checkpatch.pl --strict: 0 errors, 0 warnings, 0 checks
 #   sparse      "make C=2" on the touched C files: no warning the base lacks
 #   w1          "make W=1" on the touched C files: no warning the base lacks
@@ -18,6 +20,7 @@
 # base is not new.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+git_isolated
 
 top=$BUILD/series
 out=$top/out
@@ -40,10 +43,11 @@ at() {	# at REV: check out REV in the am clone
 	git -C "$am" checkout -q -f "$1"
 }
 
-# The touched C files that this config builds, as objects: at REV
+# The C files that FROM..TO touches (default: the series) and that this
+# config builds at the checked out commit, as objects
 objects() {
 	local f
-	for f in $(git -C "$am" diff --name-only base series-am -- '*.c'); do
+	for f in $(git -C "$am" diff --name-only "${1:-base}" "${2:-series-am}" -- '*.c'); do
 		[ -f "$am/$f" ] && [ -f "$obj/${f%.c}.o" ] && echo "${f%.c}.o"
 	done
 	return 0
@@ -104,11 +108,8 @@ failed() {	# failed LOG WHY: show the end of LOG, then stop
 }
 
 ran() {	# ran LOG TOOL OBJECTS: every object has its Kbuild TOOL line
-	local o
-	for o in $3; do
-		sed "s@$am/@@g" "$1" | grep -Eq "^  $2 +${o%.o}[.][co]\$" ||
-			failed "$1" "no $2 of $o"
-	done
+	local missing
+	missing=$(kbuild_ran "$1" "$2" "$3" "$am/") || failed "$1" "no $2 of $missing"
 }
 
 compare() {	# compare sparse|w1: fail on a finding only the head has
@@ -122,24 +123,52 @@ compare() {	# compare sparse|w1: fail on a finding only the head has
 
 case $gate in
 am)
+	# The patches of this repository (patches/series) apply to the base
+	# with git am, and give exactly the tree the lab built and tested
 	[ -d "$out" ] || die "no series; run lab/scripts/series.sh"
+	if why=$(src_unexported); then
+		die "$BUILD/src has $why: the lab tested what patches/ does not hold; make export"
+	fi
 	rm -rf "$am"
 	git clone -q --no-checkout -b base "$BUILD/src" "$am"
 	at base
 	[ -z "$(git -C "$am" status --porcelain)" ] || die "base checkout is not clean"
 	git -C "$am" checkout -q -b series-am
-	# shellcheck disable=SC2046
-	git -C "$am" am -q $(patches)
-	echo "applied $(patches | wc -l) patches"
+	mapfile -t series < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LAB_TOP/patches/series")
+	git -C "$am" am -q "${series[@]/#/$LAB_TOP/patches/}"
+	echo "applied ${#series[@]} patches of patches/series"
 	git -C "$am" fetch -q "$BUILD/src" HEAD
 	git -C "$am" diff --quiet FETCH_HEAD series-am ||
-		die "the applied series differs from $BUILD/src"
+		die "patches/ differs from $BUILD/src, which the lab built"
+	[ "$(patches | wc -l)" = "${#series[@]}" ] ||
+		die "$out has $(patches | wc -l) patches, patches/series ${#series[@]}"
 	;;
 bisect)
+	# Every commit builds, and sparse and W=1 find nothing new in the C
+	# files it touches: nothing the base does not have in the same file
 	configure
 	for rev in base $(git -C "$am" rev-list --reverse base..series-am); do
-		build_at "$rev" || die "does not build at $(git -C "$am" log -1 --format='%h %s' "$rev")"
-		echo "builds: $(git -C "$am" log -1 --format='%h %s' "$rev")"
+		what=$(git -C "$am" log -1 --format='%h %s' "$rev")
+		build_at "$rev" || die "does not build at $what"
+		if [ "$rev" = base ]; then
+			objs=$(objects)
+		else
+			objs=$(objects "$rev~1" "$rev")
+		fi
+		if [ -n "$objs" ]; then
+			log=$top/each-$rev.log
+			# shellcheck disable=SC2086
+			"${KMAKE_V[@]}" -j1 C=2 W=1 $objs >"$log" 2>&1 ||
+				failed "$log" "make C=2 W=1 failed at $what"
+			ran "$log" CHECK "$objs"
+			ran "$log" CC "$objs"
+			# At the base this writes each-base.txt, the reference
+			findings "$log" >"$top/each-$rev.txt"
+			if comm -13 "$top/each-base.txt" "$top/each-$rev.txt" | grep .; then
+				die "sparse or W=1: the lines above are new at $what"
+			fi
+		fi
+		echo "builds, no new sparse or W=1 finding in ${objs:-no C file}: $what"
 	done
 	;;
 checkpatch)

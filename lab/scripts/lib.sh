@@ -46,3 +46,43 @@ apt_install() {
 		"${missing[@]}" >"$BUILD/apt.log" 2>&1 ||
 		{ tail -n 20 "$BUILD/apt.log" >&2; die "apt-get install failed (see $BUILD/apt.log)"; }
 }
+
+# The lab's git runs ignore the user's and the system's git configuration
+# (signing, am and format-patch defaults): the same patches give the same
+# commits and files everywhere.
+git_isolated() {
+	export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
+}
+
+# What $BUILD/src (lab/scripts/tree.sh) holds that patches/ lacks: commits
+# since the last "make tree" or "make export", uncommitted edits, or new
+# files, which the Debian base's .gitignore hides ("git add -f" them).
+# Prints what, and returns 0, if there is any.
+src_unexported() {
+	local src=$BUILD/src head
+	[ -d "$src/.git" ] || return 1
+	head=$(cat "$BUILD/tree-state/head" 2>/dev/null) ||
+		head=$(git -C "$src" rev-parse base)
+	if [ "$(git -C "$src" rev-parse HEAD)" != "$head" ]; then
+		echo "commits that patches/ lacks"
+	elif ! git -C "$src" diff --quiet HEAD; then
+		echo "uncommitted edits"
+	elif [ -n "$(git -C "$src" ls-files --others | head -n1)" ]; then
+		echo "new files ($(git -C "$src" ls-files --others | head -n3 | paste -sd' ')), which git ignores until 'git add -f'"
+	else
+		return 1
+	fi
+}
+
+# kbuild_ran LOG TOOL OBJECTS SRCDIR: every object of OBJECTS has its
+# Kbuild line for TOOL in LOG ("  CHECK   SRCDIR/drivers/pci/doe.c",
+# "  CC      drivers/pci/doe.o").  Prints the first object that has none,
+# and fails.  Not "sed | grep -q": grep quits at the first match, and with
+# pipefail the SIGPIPE of a sed still writing a long log fails the check.
+kbuild_ran() {
+	local o text
+	text=$(sed "s@$4@@g" "$1")
+	for o in $3; do
+		grep -Eq "^  $2 +${o%.o}[.][co]\$" <<<"$text" || { echo "$o"; return 1; }
+	done
+}

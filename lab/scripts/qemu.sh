@@ -190,7 +190,10 @@ if grep -Eq "$SPLAT" "$dir/console.log"; then
 	grep -En "$SPLAT" "$dir/console.log" | head -n 5 >&2
 	fail "kernel report in the console log"
 fi
-if sed -n '/^LAB-BEGIN kmemleak/,/^LAB-END kmemleak/p' "$dir/results.log" | grep -q 'unreferenced object'; then
+# grep -c reads all of sed's output: "grep -q" may quit first, and the
+# SIGPIPE of sed would then hide the leak under pipefail
+if [ "$(sed -n '/^LAB-BEGIN kmemleak/,/^LAB-END kmemleak/p' "$dir/results.log" |
+	grep -c 'unreferenced object')" != 0 ]; then
 	fail "kmemleak reports leaks: see $dir/results.log"
 fi
 exit 0

@@ -7,14 +7,14 @@
 # last "make check" and "make bench", when they ran.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+git_isolated
 
 src=$BUILD/src
 out=$BUILD/series/out
 [ -d "$src/.git" ] || die "no $src repository; run make tree"
-[ "$(git -C "$src" rev-parse HEAD)" = "$(cat "$BUILD/tree-state/head" 2>/dev/null)" ] ||
-	note "series: $src has commits that patches/ lacks (make export)"
-git -C "$src" diff --quiet HEAD ||
-	note "series: $src has uncommitted edits; the series leaves them out"
+if why=$(src_unexported); then
+	note "series: $src has $why: the series is its commits (base..HEAD)"
+fi
 
 # The cover letter comes from the author of the series' last commit
 GIT_COMMITTER_NAME=$(git -C "$src" log -1 --format=%an)

@@ -25,6 +25,7 @@ scratch=$BUILD/am-tree
 g() { git -C "$src" "$@"; }
 
 # Fixed identities and dates: the same patches give the same commits
+git_isolated
 export GIT_COMMITTER_NAME=lab GIT_COMMITTER_EMAIL=lab@localhost
 export GIT_AUTHOR_NAME=lab GIT_AUTHOR_EMAIL=lab@localhost
 export GIT_AUTHOR_DATE=2024-01-01T00:00:00Z GIT_COMMITTER_DATE=2024-01-01T00:00:00Z
@@ -52,24 +53,28 @@ fi
 mkdir -p "$state"
 [ "$(cat "$state/patches" 2>/dev/null)" = "$want" ] && exit 0
 
-if [ -f "$state/head" ] && [ "${FORCE:-0}" != 1 ]; then
-	[ "$(g rev-parse HEAD)" = "$(cat "$state/head")" ] ||
-		die "$src has commits that patches/ lacks: run 'make export', or 'make tree FORCE=1' to drop them"
-	g diff --quiet HEAD ||
-		die "$src has uncommitted edits: commit and 'make export' them, or 'make tree FORCE=1' to drop them"
+if [ "${FORCE:-0}" != 1 ] && why=$(src_unexported); then
+	die "$src has $why: commit and 'make export' them, or 'make tree FORCE=1' to drop them"
 fi
 
-g worktree remove --force "$scratch" 2>/dev/null || rm -rf "$scratch"
-g worktree prune
+drop_scratch() {
+	g worktree remove --force "$scratch" 2>/dev/null || rm -rf "$scratch"
+	g worktree prune
+}
+drop_scratch
 g worktree add -q --detach "$scratch" base
 if [ ${#series[@]} -gt 0 ] && ! git -C "$scratch" am -q --committer-date-is-author-date \
 	"${series[@]/#/$LAB_TOP/patches/}" >"$state/am.log" 2>&1; then
 	cat "$state/am.log" >&2
-	die "patches/${series[$(git -C "$scratch" rev-list --count base..HEAD)]} does not apply to base $(cat "$BUILD/base/VERSION")"
+	bad=${series[$(git -C "$scratch" rev-list --count base..HEAD)]}
+	drop_scratch
+	die "patches/$bad does not apply to base $(cat "$BUILD/base/VERSION") (log: $state/am.log)"
 fi
 new=$(git -C "$scratch" rev-parse HEAD)
-g worktree remove --force "$scratch"
+drop_scratch
 g checkout -q -f -B series "$new"
+# With FORCE=1, new files go too
+g clean -q -f -x -d >/dev/null
 echo "$new" >"$state/head"
 echo "$want" >"$state/patches"
 note "tree: $src is base + ${#series[@]} patches (branch series)"

@@ -4,13 +4,15 @@
 # patches/ to build/src and back (tree.sh, export.sh), on a small fake base:
 # the patches land as commits; a second run rewrites nothing; a changed
 # patch rewrites only its file; a patch that does not apply is named;
-# commits or edits that patches/ lacks are never dropped without FORCE=1;
-# export writes a commit back as a patch that applies again.
+# commits, edits or new files that patches/ lacks are never dropped
+# without FORCE=1; export writes a commit back as a patch that applies
+# again, whatever the user's git configuration says.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() { echo "$*"; exit 1; }
+log=$tmp/scripts.log
+fail() { echo "$*"; tail -n 20 "$log" | sed 's/^/    /'; exit 1; }
 
 top=$tmp/top base=$tmp/build/base/linux src=$tmp/build/src
 mkdir -p "$top/lab/scripts" "$top/patches" "$base/drivers/pci"
@@ -35,7 +37,7 @@ git -C "$mk" -c user.name=t -c user.email=t@t commit -q -am "PCI/DOE: change"
 git -C "$mk" format-patch -q --no-numbered --zero-commit -o "$top/patches" base..HEAD
 (cd "$top/patches" && ls ./*.patch | sed 's@^\./@@') >"$top/patches/series"
 
-"$tree" 2>/dev/null
+"$tree" 2>>"$log"
 [ "$(git -C "$src" log --format=%s base..series | tac | paste -sd,)" = \
   "MAINTAINERS: one more,PCI/DOE: change" ] || fail "commits not as the patches"
 grep -qx 'one and a half' "$src/MAINTAINERS" || fail "patch 1 not applied"
@@ -45,12 +47,12 @@ stamp() { find "$src" -path "$src/.git" -prune -o -type f -printf '%p %T@\n' | s
 # Idempotent: a second run rewrites nothing
 before=$(stamp)
 sleep 1.1
-"$tree" 2>/dev/null
+"$tree" 2>>"$log"
 [ "$before" = "$(stamp)" ] || fail "second run rewrote files"
 
 # A changed patch rewrites its file only
 sed -i 's/^+series$/+series v2/' "$top/patches/0002-PCI-DOE-change.patch"
-"$tree" 2>/dev/null
+"$tree" 2>>"$log"
 grep -qx 'series v2' "$src/drivers/pci/doe.c" || fail "changed patch not applied"
 diff <(echo "$before" | grep -v drivers/pci/doe.c) <(stamp | grep -v drivers/pci/doe.c) >/dev/null ||
 	fail "a changed patch rewrote other files"
@@ -64,25 +66,40 @@ echo "$out" | grep -q "make export" || fail "refusal does not say what to do: $o
 grep -qx developer "$src/drivers/pci/doe.c" || fail "the developer's commit is gone"
 
 # Export writes it back; the next tree keeps it; the patch applies again
-"$export" >/dev/null
+"$export" >>"$log" 2>&1
 [ "$(grep -c '\.patch$' "$top/patches/series")" = 3 ] || fail "export did not list 3 patches"
 grep -q 'Subject: \[PATCH\] PCI/DOE: developer change' "$top/patches/0003-PCI-DOE-developer-change.patch" ||
 	fail "export did not write the commit"
 before=$(stamp)
-"$tree" 2>/dev/null
+"$tree" 2>>"$log"
 [ "$before" = "$(stamp)" ] || fail "tree after export rewrote files"
-FORCE=1 "$tree" 2>/dev/null
+FORCE=1 "$tree" 2>>"$log"
+# The user's git configuration changes nothing
+exported=$(cat "$top/patches/0003-PCI-DOE-developer-change.patch")
+mkdir -p "$tmp/home"
+printf '[format]\n\tsignOff = true\n[diff]\n\tnoprefix = true\n[am]\n\tthreeWay = true\n' >"$tmp/home/.gitconfig"
+HOME=$tmp/home "$export" >>"$log" 2>&1 || fail "export failed under the user's git configuration"
+[ "$exported" = "$(cat "$top/patches/0003-PCI-DOE-developer-change.patch")" ] ||
+	fail "the user's git configuration changed the exported patch"
 rm -rf "$tmp/build/tree-state"
-"$tree" 2>/dev/null
+if "$tree" 2>>"$log"; then fail "no tree-state: tree.sh reset commits it cannot account for"; fi
+FORCE=1 "$tree" 2>>"$log"
 grep -qx developer "$src/drivers/pci/doe.c" || fail "exported patch does not apply again"
+
+# A new file is work too (the Debian base ignores it until git add -f)
+echo new >"$src/drivers/pci/new.c"
+echo "# touched for the new file" >>"$top/patches/series"
+if "$tree" 2>>"$log"; then fail "tree.sh dropped a new file"; fi
+[ -f "$src/drivers/pci/new.c" ] || fail "the new file is gone"
+if "$export" >>"$log" 2>&1; then fail "export left a new file out"; fi
+rm "$src/drivers/pci/new.c"
 
 # Uncommitted edits are not dropped either
 echo edit >"$src/drivers/pci/doe.c"
-cat >>"$top/patches/0003-PCI-DOE-developer-change.patch" </dev/null
 echo "# touched again" >>"$top/patches/series"
-if "$tree" 2>/dev/null; then fail "tree.sh dropped an uncommitted edit"; fi
+if "$tree" 2>>"$log"; then fail "tree.sh dropped an uncommitted edit"; fi
 grep -qx edit "$src/drivers/pci/doe.c" || fail "the uncommitted edit is gone"
-FORCE=1 "$tree" 2>/dev/null
+FORCE=1 "$tree" 2>>"$log"
 grep -qx developer "$src/drivers/pci/doe.c" || fail "FORCE=1 did not reset the tree"
 
 # A patch that does not apply fails loudly and is named
@@ -109,4 +126,4 @@ echo 0004-bad.patch >>"$top/patches/series"
 if out=$("$tree" 2>&1); then fail "a patch that does not apply was accepted"; fi
 echo "$out" | grep -q 'patches/0004-bad.patch does not apply' ||
 	fail "failure does not name the patch: $out"
-echo "tree: patches become commits, reruns rewrite nothing, unexported work kept, export round-trips, bad patch named"
+echo "tree: patches become commits, reruns rewrite nothing, unexported commits, edits and new files kept, export round-trips whatever the git configuration, bad patch named"
