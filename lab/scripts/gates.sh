@@ -168,7 +168,8 @@ bisect)
 				die "sparse or W=1: the lines above are new at $what"
 			fi
 		fi
-		echo "builds, no new sparse or W=1 finding in ${objs:-no C file}: $what"
+		# shellcheck disable=SC2086
+		echo "builds, no new sparse or W=1 finding in $(echo ${objs:-no C file}): $what"
 	done
 	;;
 checkpatch)
