@@ -14,7 +14,7 @@ HOST_PKGS=(gcc make bc flex bison libelf-dev libssl-dev cpio xz-utils patch
 	   ipxe-qemu qemu-system-data kmod git
 	   # the 32-bit (compat ioctl) build of doe_ioctl_test: gcc -m32 -static
 	   gcc-multilib
-	   # the gates of the patch series (lab/scripts/gates.sh)
+	   # the gates of the patch series (lab/gates/)
 	   coccinelle ocaml-nox python3-ply python3-sphinx)
 
 apt_install "${HOST_PKGS[@]}"

@@ -196,8 +196,9 @@ done
 
 echo "lab: the patch series (make series) and its gates"
 run_test "series/format-patch" "$LAB_TOP/lab/scripts/series.sh"
-for g in am bisect checkpatch sparse w1 htmldocs coccicheck; do
-	run_test "series/$g" "$LAB_TOP/lab/scripts/gates.sh" "$g"
+# Each gate stands alone (lab/gates/lib.sh): no order among them
+for g in "$LAB_TOP"/lab/gates/*.sh; do
+	run_test "series/$(basename "$g" .sh)" "$g"
 done
 
 echo "lab: KUnit (kunit.py, x86_64 under QEMU; log: $LOGS/kunit.log)"
