@@ -27,7 +27,9 @@ mapfile -t series < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LAB_TOP/patches/
 prepare() {
 	local want
 	[ -d "$BUILD/src/.git" ] || die "no $BUILD/src repository; run make tree"
-	want=$(cd "$LAB_TOP/patches" && cat series "${series[@]}" | sha1sum | cut -d' ' -f1)
+	# The base too: a new pinned base makes a new $BUILD/src
+	want=$({ git -C "$BUILD/src" rev-parse base
+		 cd "$LAB_TOP/patches" && cat series "${series[@]}"; } | sha1sum | cut -d' ' -f1)
 	if [ ! -d "$am/.git" ] || [ "$(cat "$top/am.patches" 2>/dev/null)" != "$want" ]; then
 		rm -rf "$am" "$top/am.patches"
 		mkdir -p "$top"
@@ -84,11 +86,15 @@ build_at() {	# build_at REV: olddefconfig from the gate config, then vmlinux
 # Sparse and W=1 findings at the base and at the head, on the objects
 # of the touched C files (the base has no doe_kunit.c, for one).  Kbuild's
 # "CHECK" and "CC" lines prove that sparse and the W=1 compiler ran on
-# every one of them.  One scan serves both gates: it is kept for the tree
-# it scanned, and made again for another.
+# every one of them.  One scan serves both gates: it is kept for the
+# trees, config and tools it scanned with, and made again for others.
 scan() {
 	local key
-	key=$(git -C "$am" rev-parse series-am^{tree})
+	# Whatever the findings depend on: both trees, the config, the compiler
+	key=$({ git -C "$am" rev-parse base^{tree} series-am^{tree}
+		cat "$LAB_TOP"/lab/kernel.config "$LAB_TOP"/lab/gate.config \
+		    "$LAB_TOP"/lab/scripts/config.sh "$am"/tools/testing/selftests/pci/doe/config
+		gcc --version; sparse --version 2>&1; } | sha1sum | cut -d' ' -f1)
 	[ "$(cat "$top/scan.tree" 2>/dev/null)" = "$key" ] && return 0
 	rm -f "$top/scan.tree"
 	configure
