@@ -21,15 +21,14 @@ KMAKE_V=(make -C "$am" O="$obj" ARCH=x86_64 CC="ccache gcc" -j2
 	 KBUILD_BUILD_TIMESTAMP=@0 KBUILD_BUILD_USER=lab KBUILD_BUILD_HOST=lab)
 KMAKE=("${KMAKE_V[@]}" -s)
 
-mapfile -t series < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LAB_TOP/patches/series")
+mapfile -t series < <(series_patches)
 
 # The clone, at series-am; made again when patches/ changed since
 prepare() {
 	local want
 	[ -d "$BUILD/src/.git" ] || die "no $BUILD/src repository; run make tree"
 	# The base too: a new pinned base makes a new $BUILD/src
-	want=$({ git -C "$BUILD/src" rev-parse base
-		 cd "$LAB_TOP/patches" && cat series "${series[@]}"; } | sha1sum | cut -d' ' -f1)
+	want=$(git -C "$BUILD/src" rev-parse base)-$(patches_hash)
 	if [ ! -d "$am/.git" ] || [ "$(cat "$top/am.patches" 2>/dev/null)" != "$want" ]; then
 		rm -rf "$am" "$top/am.patches"
 		mkdir -p "$top"

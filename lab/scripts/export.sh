@@ -42,7 +42,6 @@ rm -rf "$LAB_TOP/patches.old"
 cd "$LAB_TOP/patches"
 mkdir -p "$state"
 g rev-parse HEAD >"$state/head"
-mapfile -t series < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' series)
-cat series "${series[@]}" | sha1sum | cut -d' ' -f1 >"$state/patches"
+patches_hash >"$state/patches"
 git -C "$LAB_TOP" status --short -- patches 2>/dev/null || true
-note "export: ${#series[@]} patches in patches/"
+note "export: $(series_patches | wc -l) patches in patches/"

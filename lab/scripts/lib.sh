@@ -86,3 +86,15 @@ kbuild_ran() {
 		grep -Eq "^  $2 +${o%.o}[.][co]\$" <<<"$text" || { echo "$o"; return 1; }
 	done
 }
+
+# The patches of patches/series, in order, one per line
+series_patches() {
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LAB_TOP/patches/series"
+}
+
+# What patches/ holds, as one hash: the list and every patch on it
+patches_hash() {
+	local p
+	mapfile -t p < <(series_patches)
+	(cd "$LAB_TOP/patches" && cat series "${p[@]}") | sha1sum | cut -d' ' -f1
+}

@@ -30,11 +30,11 @@ export GIT_COMMITTER_NAME=lab GIT_COMMITTER_EMAIL=lab@localhost
 export GIT_AUTHOR_NAME=lab GIT_AUTHOR_EMAIL=lab@localhost
 export GIT_AUTHOR_DATE=2024-01-01T00:00:00Z GIT_COMMITTER_DATE=2024-01-01T00:00:00Z
 
-mapfile -t series < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LAB_TOP/patches/series")
+mapfile -t series < <(series_patches)
 for p in "${series[@]}"; do
 	[ -f "$LAB_TOP/patches/$p" ] || die "patches/series lists $p, which does not exist"
 done
-want=$(cd "$LAB_TOP/patches" && cat series "${series[@]}" | sha1sum | cut -d' ' -f1)
+want=$(patches_hash)
 
 if [ ! -d "$src/.git" ]; then
 	note "tree: committing base $(cat "$BUILD/base/VERSION") to $src (about a minute)"
