@@ -13,8 +13,6 @@ BUILD := $(CURDIR)/build
 SRC   := $(BUILD)/src
 OBJ   := $(BUILD)/obj/test
 FRAGS := lab/kernel.config lab/debug.config $(SRC)/tools/testing/selftests/pci/doe/config
-KMAKE := $(MAKE) -s -C $(SRC) O=$(OBJ) ARCH=x86_64 CC="ccache gcc" \
-	 KBUILD_BUILD_TIMESTAMP=@0 KBUILD_BUILD_USER=lab KBUILD_BUILD_HOST=lab -j2
 export BUILD
 
 .PHONY: all base tree export config kernel initramfs run check mutants series bench clean distclean
@@ -39,7 +37,7 @@ config: tree
 # module is built (lab/scripts/initramfs.sh)
 kernel: config
 	@echo "lab: building kernel in $(OBJ) (log: $(OBJ)/build.log)"
-	@$(KMAKE) bzImage modules >$(OBJ)/build.log 2>&1 || \
+	@lab/scripts/kmake.sh $(SRC) $(OBJ) -s bzImage modules >$(OBJ)/build.log 2>&1 || \
 		{ grep -E 'error|Error' $(OBJ)/build.log | head -n 30; \
 		  echo "lab: error: kernel build failed (see $(OBJ)/build.log)"; exit 1; }
 

@@ -17,8 +17,7 @@ export GIT_COMMITTER_NAME=lab GIT_COMMITTER_EMAIL=lab@localhost
 # checkpatch runs scripts/spdxcheck.py, which needs Debian's python3-ply
 export PATH=/usr/bin:$PATH
 # KMAKE_V prints Kbuild's one-line commands (CC, CHECK); KMAKE is silent
-KMAKE_V=(make -C "$am" O="$obj" ARCH=x86_64 CC="ccache gcc" -j2
-	 KBUILD_BUILD_TIMESTAMP=@0 KBUILD_BUILD_USER=lab KBUILD_BUILD_HOST=lab)
+KMAKE_V=("$LAB_TOP/lab/scripts/kmake.sh" "$am" "$obj")
 KMAKE=("${KMAKE_V[@]}" -s)
 
 mapfile -t series < <(series_patches)
