@@ -33,14 +33,14 @@ build() {	# build NAME SRC
 		{ cat "$out/mod-$k.log"; die "bench: doe_bench.ko does not build for $k"; }
 
 	rm -rf "$root"
-	mkdir -p "$root"/{bin,proc,sys,dev,tmp}
+	mkdir -p "$root"/{bin,proc,sys,dev,tmp,lab}
 	cp /bin/busybox "$root/bin/busybox"
 	for app in $(/bin/busybox --list); do
 		[ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
 	done
 	ln -s bin "$root/sbin"
 	install -m 755 "$LAB_TOP/lab/guest/bench-init" "$root/init"
-	cp "$out/mod-$k/doe_bench.ko" "$root/"
+	cp "$LAB_TOP/lab/guest/lib.sh" "$out/mod-$k/doe_bench.ko" "$root/lab/"
 	(cd "$root" && find . -print0 | sort -z | cpio -o -H newc -0 --quiet) >"$out/initramfs-$k.cpio"
 }
 
@@ -49,7 +49,7 @@ boot() {	# boot KERNEL SETUP PHASE: results in $LOGS/SETUP-bench-KERNEL-PHASE
 	note "bench: $k kernel, $setup set-up, phase $phase"
 	"$LAB_TOP/lab/scripts/qemu.sh" "$setup" "bench-$k-$phase" \
 		"$BUILD/obj/bench-$k/arch/x86/boot/bzImage" "$out/initramfs-$k.cpio" \
-		"lab.bench=$phase $cmdline" || die "bench: the $k guest failed ($setup, $phase)"
+		"LAB_BENCH=$phase $cmdline" || die "bench: the $k guest failed ($setup, $phase)"
 }
 
 build base "$BUILD/base/linux"

@@ -20,6 +20,7 @@ for app in $(/bin/busybox --list); do
 	[ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
 done
 cp "$LAB_TOP/lab/guest/init" "$root/init"
+cp "$LAB_TOP/lab/guest/lib.sh" "$root/lab/"
 
 # UAPI headers of the kernel under test, for the userspace programs.
 make -s -C "$src" O="$obj" ARCH=x86_64 headers

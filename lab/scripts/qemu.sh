@@ -94,10 +94,10 @@ else
 fi
 # Under TCG a busy host can starve a vCPU for tens of seconds; a real
 # stall still ends in the guest timeout.
-cmdline="console=ttyS0 panic=-1 rcupdate.rcu_cpu_stall_timeout=120 lab.mode=$mode"
+cmdline="console=ttyS0 panic=-1 rcupdate.rcu_cpu_stall_timeout=120 LAB_MODE=$mode"
 case "$setup" in
 cxl)
-	cmdline+=" pcie_ports=compat lab.cdats=2 lab.rpm_ports=0"
+	cmdline+=" pcie_ports=compat DOE_KERNEL_CDATS=2 DOE_RPM_PORTS=0"
 	;;
 switch)
 	# Interrupt remapping, for the multi-message MSI of the switch port
@@ -111,7 +111,7 @@ switch)
 	# cxl_pci cannot bind on QEMU 7.2 without compat: no CDAT is read.
 	# Ports may runtime-suspend (QEMU's SeaBIOS says 2014): the upstream
 	# port's DOE Capability wakes it (doe_pm_test).
-	cmdline+=" lab.cdats=0 pcie_port_pm=force lab.rpm_ports=1"
+	cmdline+=" DOE_KERNEL_CDATS=0 pcie_port_pm=force DOE_RPM_PORTS=1"
 	;;
 cxl8)
 	# Eight type-3 devices, for make bench: six more root ports
@@ -133,7 +133,7 @@ native)
 	# On QEMU 10 cxl_pci binds with native ports: the kernel reads the
 	# CDAT of the three type-3 devices and of the switch upstream port,
 	# whose DOE Capability wakes it from runtime suspend (doe_pm_test).
-	cmdline+=" lab.cdats=4 pcie_port_pm=force lab.rpm_ports=1"
+	cmdline+=" DOE_KERNEL_CDATS=4 pcie_port_pm=force DOE_RPM_PORTS=1"
 	;;
 nvme)
 	python3 "$LAB_TOP/lab/spdm/responder.py" --port 0 --once \
@@ -154,7 +154,7 @@ nvme)
 	       -device "nvme,bus=nrp0,serial=lab-doe-0,drive=nvm0,spdm_port=$(cat "$dir/spdm.port")")
 	# No CDAT and no PCIe port with DOE; one NVMe function whose DOE
 	# Capability the kernel drives (doe_nvme_test)
-	cmdline+=" lab.cdats=0 lab.rpm_ports=0 lab.nvme=1"
+	cmdline+=" DOE_KERNEL_CDATS=0 DOE_RPM_PORTS=0 DOE_NVME=1"
 	;;
 *)
 	die "unknown set-up '$setup' (cxl, switch, cxl8, native or nvme)"
