@@ -213,8 +213,12 @@ mstart=$SECONDS
 mutant_results "$LOGS/mutants.log" $?
 echo "lab: mutants took $((SECONDS - mstart)) s"
 
-# cxl and switch on the system's QEMU 7.2, native and nvme on QEMU 10
-for setup in cxl switch native nvme; do
+# Every set-up of lab/setups with an expected inventory
+setups=
+for f in "$LAB_TOP"/lab/setups/*; do
+	(. "$f" && declare -F inventory >/dev/null) && setups+=" ${f##*/}"
+done
+for setup in $setups; do
 	echo "lab: booting the '$setup' set-up in check mode"
 	sstart=$SECONDS
 	run_test "boot/$setup" "$LAB_TOP/lab/scripts/qemu.sh" "$setup" check "$kernel" "$initrd"
