@@ -3,7 +3,7 @@
 # The PCI DOE series lab.  See README.md.
 #
 #   make run [SETUP=cxl|switch|native|nvme]   build, boot, print the DOE inventory
-#   make check                    build and run every test
+#   make check [SETUPS="cxl nvme"]  build and run every test (or boot these set-ups only)
 #   make tree | export            patches/ to build/src (git am) and back
 #
 # All output goes to build/ (ignored by git).
@@ -42,7 +42,7 @@ kernel: config
 		  echo "lab: error: kernel build failed (see $(OBJ)/build.log)"; exit 1; }
 
 initramfs: kernel
-	@lab/scripts/initramfs.sh $(SRC) $(OBJ) $(BUILD)/initramfs.cpio
+	@lab/scripts/initramfs.sh $(BUILD)/initramfs.cpio $(SRC) $(OBJ)
 
 run: initramfs
 	@lab/scripts/run.sh $(SETUP) $(OBJ)/arch/x86/boot/bzImage $(BUILD)/initramfs.cpio
@@ -66,7 +66,7 @@ mutants: tree
 	@lab/scripts/mutants.sh
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/logs $(BUILD)/initramfs* $(BUILD)/selftests
+	rm -rf $(BUILD)/obj $(BUILD)/logs $(BUILD)/initramfs*
 
 distclean:
 	rm -rf $(BUILD)

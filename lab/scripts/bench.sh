@@ -19,29 +19,17 @@ frags=("$LAB_TOP/lab/kernel.config" "$LAB_TOP/lab/bench.config")
 cmdline='ignore_loglevel dyndbg="file drivers/pci/doe.c +p" no_hash_pointers'
 
 build() {	# build NAME SRC
-	local k=$1 src=$2 obj=$BUILD/obj/bench-$1 root=$out/initramfs-$1.d
-	local kmake=(make -s -C "$src" O="$obj" ARCH=x86_64 CC="ccache gcc" -j2
-		     KBUILD_BUILD_TIMESTAMP=@0 KBUILD_BUILD_USER=lab KBUILD_BUILD_HOST=lab)
+	local k=$1 src=$2 obj=$BUILD/obj/bench-$1
 
 	"$LAB_TOP/lab/scripts/config.sh" "$src" "$obj" "${frags[@]}"
 	note "bench: building the $k kernel in $obj (log: $obj/build.log)"
-	"${kmake[@]}" all >"$obj/build.log" 2>&1 ||
+	"$LAB_TOP/lab/scripts/kmake.sh" "$src" "$obj" -s all >"$obj/build.log" 2>&1 ||
 		{ tail -n 20 "$obj/build.log"; die "bench: the $k kernel does not build"; }
 	rm -rf "$out/mod-$k"
 	cp -r "$LAB_TOP/lab/bench" "$out/mod-$k"
-	"${kmake[@]}" M="$out/mod-$k" modules >"$out/mod-$k.log" 2>&1 ||
+	"$LAB_TOP/lab/scripts/kmake.sh" "$src" "$obj" -s M="$out/mod-$k" modules >"$out/mod-$k.log" 2>&1 ||
 		{ cat "$out/mod-$k.log"; die "bench: doe_bench.ko does not build for $k"; }
-
-	rm -rf "$root"
-	mkdir -p "$root"/{bin,proc,sys,dev,tmp,lab}
-	cp /bin/busybox "$root/bin/busybox"
-	for app in $(/bin/busybox --list); do
-		[ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
-	done
-	ln -s bin "$root/sbin"
-	install -m 755 "$LAB_TOP/lab/guest/bench-init" "$root/init"
-	cp "$LAB_TOP/lab/guest/lib.sh" "$out/mod-$k/doe_bench.ko" "$root/lab/"
-	(cd "$root" && find . -print0 | sort -z | cpio -o -H newc -0 --quiet) >"$out/initramfs-$k.cpio"
+	"$LAB_TOP/lab/scripts/initramfs.sh" "$out/initramfs-$k.cpio" bench "$out/mod-$k/doe_bench.ko"
 }
 
 boot() {	# boot KERNEL SETUP PHASE: results in $LOGS/SETUP-bench-KERNEL-PHASE
