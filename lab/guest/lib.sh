@@ -12,7 +12,7 @@ mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 # The kselftest runner writes to /dev/stdout, which devtmpfs lacks
-ln -s /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/1 /dev/stdout
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/lab
 
 # Reports to the host go to ttyS1 (the results log); the kernel has ttyS0
