@@ -54,8 +54,7 @@ note "bench: KUnit slow responder (2 ms), interrupt against polling"
 mkdir -p "$BUILD/kunit"	# kunit.py makes only the last folder
 (cd "$BUILD/src" && python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
 	--kunitconfig=drivers/pci/.kunitconfig \
-	--build_dir="$BUILD/kunit/drivers_pci" --jobs=2 --raw_output=all \
-	--make_options "CC=ccache gcc" --make_options KBUILD_BUILD_TIMESTAMP=@0 \
+	--build_dir="$BUILD/kunit/drivers_pci" --raw_output=all "${KUNIT_MAKE[@]}" \
 	'pci_doe.slow_responder_2ms') >"$out/kunit.log" 2>&1 ||
 	{ tail -n 20 "$out/kunit.log"; die "bench: KUnit slow responder failed"; }
 

@@ -30,8 +30,7 @@ while read -r c glob args; do
 	opts=(--arch=x86_64 --kunitconfig="$c" --build_dir="$dir" --timeout=1200
 	      --raw_output=all)
 	for a in $args; do opts+=(--kernel_args "$a"); done
-	[ $cmd = run ] && opts+=(--jobs=2 --make_options "CC=ccache gcc"
-				 --make_options KBUILD_BUILD_TIMESTAMP=@0)
+	[ $cmd = run ] && opts+=("${KUNIT_MAKE[@]}")
 	(cd "$src" && timeout -k 10 1800 python3 tools/testing/kunit/kunit.py \
 		$cmd "${opts[@]}" "$glob.*") >"$run_log" 2>&1 || rc=$?
 	cat "$run_log" >>"$log"

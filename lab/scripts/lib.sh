@@ -4,6 +4,9 @@
 LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-$LAB_TOP/build}
 LOGS=$BUILD/logs
+# kunit.py's build options, one for every KUnit build of the lab: the
+# mutant build is seeded from the KUnit build, so they must match
+KUNIT_MAKE=(--jobs=2 --make_options "CC=ccache gcc" --make_options KBUILD_BUILD_TIMESTAMP=@0)
 
 # Reports from the kernel's debug facilities (lockdep, KASAN, ODEBUG,
 # kmemleak, WARN, BUG, panic) in a console log.

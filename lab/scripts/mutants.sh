@@ -96,8 +96,7 @@ fi
 
 note "mutants: building the mutant kernel in $mobj (log: $out/build.log)"
 (cd "$msrc" && python3 tools/testing/kunit/kunit.py build --arch=x86_64 \
-	--kunitconfig="$kunitconfig" --build_dir="$mobj" --jobs=2 \
-	--make_options "CC=ccache gcc" --make_options KBUILD_BUILD_TIMESTAMP=@0) \
+	--kunitconfig="$kunitconfig" --build_dir="$mobj" "${KUNIT_MAKE[@]}") \
 	>"$out/build.log" 2>&1 || fail_early build "the mutant kernel does not build" "$out/build.log"
 echo "PASS mutants/build"
 t_build=$((SECONDS - t))

@@ -110,6 +110,7 @@ case "$qemu" in
 	memdev=persistent-memdev tcg=tcg,thread=single ;;
 *)	die "lab/setups/$setup: qemu=$qemu, not 7.2 or 10" ;;
 esac
+declare -F devices >/dev/null || die "lab/setups/$setup has no devices()"
 devices
 args=(-M "$machine" -accel "$tcg" -smp 2 -m 1G,maxmem=4G,slots=8
       -display none -monitor none -no-reboot
