@@ -1,15 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh KERNEL INITRD: run every test of the lab and the series, print one
-# PASS/FAIL line per test and "N passed, N failed" last.  Exit 1 on any
-# failure.  SETUPS="SETUP..." in the environment: the build and these
-# QEMU set-ups only.
+# check.sh KERNEL INITRD [SETUPS]: run every test of the lab and the series,
+# print one PASS/FAIL line per test and "N passed, N failed" last.  Exit 1
+# on any failure.  SETUPS ("cxl nvme"), from make check's command line
+# only: the build and these QEMU set-ups, a partial run.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/results.sh"
 
-kernel=$1 initrd=$2
+kernel=$1 initrd=$2 partial=${3:-}
 setups=
 mkdir -p "$LOGS"
 : >"$LOGS/check-results.txt"
@@ -29,7 +29,7 @@ run_test() {
 finish() {
 	[ $failed -eq 0 ] || echo "lab: failed: ${failures[*]}"
 	# "make series" quotes the last full run's results in the cover letter
-	[ -n "${SETUPS:-}" ] || {
+	[ -n "$partial" ] || {
 		echo "$pass passed, $failed failed (make check)"
 		awk '{ split($2, p, "/"); n[p[1] " " $1]++ }
 		     END { for (k in n) print "  " k ": " n[k] }' "$LOGS/check-results.txt" | sort
@@ -64,7 +64,11 @@ kunit_results() {	# kunit_results LOG RC
 	if [ $n -eq 0 ]; then
 		tail -n 40 "$log" | sed 's/^/    /'
 		result "kunit/run" 1 "no KUnit results (kunit.py exit $krc)"
-	elif grep -Eq "$SPLAT" "$log"; then
+	elif [ "$krc" != 0 ]; then
+		# A suite that crashed after its cases passed, say
+		result "kunit/run" 1 "kunit.py exit $krc"
+	fi
+	if grep -Eq "$SPLAT" "$log"; then
 		grep -En "$SPLAT" "$log" | head -n 5 | sed 's/^/    /'
 		result "kunit/kernel-reports" 1 "kernel report during the KUnit run"
 	else
@@ -100,11 +104,13 @@ echo "lab: building (base, tree, config, kernel, initramfs)"
 run_test "build" make -C "$LAB_TOP" initramfs
 [ $failed -eq 0 ] || finish
 
-# SETUPS="cxl nvme" (make check SETUPS=...): the build and these set-ups
-# only, a partial run.  Otherwise every set-up with an expected inventory.
-if [ -z "${SETUPS:-}" ]; then
+# A partial run: the build and the set-ups named.  Otherwise every set-up
+# but those that say check=no (make bench's, an experiment's).
+if [ -z "$partial" ]; then
 	for f in "$LAB_TOP"/lab/setups/*; do
-		(. "$f" && declare -F inventory >/dev/null) && setups+=" ${f##*/}"
+		c=$(. "$f" && echo "${check:-yes}") ||
+			{ result "setup/${f##*/}" 1 "lab/setups/${f##*/} does not source"; continue; }
+		[ "$c" = no ] || setups+=" ${f##*/}"
 	done
 
 	echo "lab: host-side tests of the lab"
@@ -131,8 +137,8 @@ if [ -z "${SETUPS:-}" ]; then
 	mutant_results "$LOGS/mutants.log" $?
 	echo "lab: mutants took $((SECONDS - mstart)) s"
 else
-	setups=$SETUPS
-	echo "lab: a partial run: the set-ups $SETUPS only"
+	setups=$partial
+	echo "lab: a partial run: the set-ups $partial only"
 fi
 
 for setup in $setups; do

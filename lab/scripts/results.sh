@@ -17,11 +17,9 @@ result() {	# result NAME OK [DETAIL]
 	fi
 }
 
-# The results in the JSON of kunit.py parse, one "STATUS NAME" line each:
-# SUITE/CASE, or SUITE alone for a suite without cases (a kselftest
-# program that gave no TAP).  A parameterised case is one test, failed if
-# any of its params failed.  A kselftest runner's suite is named
-# "selftests: COLLECTION: PROGRAM": NAME has PROGRAM.
+# KUnit's results in the JSON of kunit.py parse, one "STATUS NAME" line
+# each: SUITE/CASE, or SUITE alone for a suite without cases.  A
+# parameterised case is one test, failed if any of its params failed.
 json_results() {	# json_results JSON...
 	python3 - "$@" <<'PY'
 import json, sys
@@ -30,9 +28,9 @@ for path in sys.argv[1:]:
         top = json.load(open(path))
     except (OSError, ValueError):
         continue
-    short = lambda name: name.rsplit(": ", 1)[-1] or "(missing)"
-    for prog in top.get("test_cases", []):
-        print(prog["status"], short(prog["name"]))
+    short = lambda name: name or "(missing)"
+    for suite in top.get("test_cases", []):
+        print(suite["status"], short(suite["name"]))
     for suite in top.get("sub_groups", []):
         for case in suite.get("test_cases", []):
             print(case["status"], f"{short(suite['name'])}/{short(case['name'])}")
@@ -44,28 +42,51 @@ PY
 }
 
 # The kselftests of a set-up: the TAP of the guest's run_kselftest.sh,
-# read by kunit.py parse.  The runner nests each program's TAP under "# ";
-# without that one level of prefix, each program is a suite of its cases.
-# A skipped case or program fails, and so does a program without cases
-# (it exited non-zero, or was killed, before it gave any TAP).
+# read by the kernel's own KTAP parser (tools/testing/kunit/kunit_parser.py,
+# the one kunit.py parse uses), which keeps what kunit.py's JSON drops: the
+# result line of each program.  The runner nests each program's TAP under
+# "# "; without that one level of prefix, each program is a test of its
+# cases.  A case passes or fails as its TAP says, and a skip fails.  A
+# program fails on its own when the runner's line for it does (exit=139,
+# TIMEOUT), even after all its cases passed, when it skipped, and when it
+# gave no cases; if the parser gives nothing, the set-up fails.
 kselftest_results() {	# kselftest_results SETUP RESULTS_LOG
-	local setup=$1 dir=${2%/*} n=0 name status
+	local setup=$1 dir=${2%/*} n=0 kind status cases name why
 	sed -n '/^LAB-BEGIN kselftest/,/^LAB-END kselftest/{/^LAB-/d;p}' "$2" |
 		tr -d '\r' | sed 's/^# //' >"$dir/kselftest.tap"
-	rm -f "$dir/kselftest.json"
-	python3 "$BUILD/src/tools/testing/kunit/kunit.py" parse \
-		--json="$dir/kselftest.json" "$dir/kselftest.tap" >"$dir/kselftest.parse" 2>&1
-	while read -r status name; do
+	while IFS=$'\t' read -r kind status cases name; do
 		n=$((n + 1))
-		case "$status:$name" in
-		PASS:*/*) result "kselftest/$setup/$name" 0 ;;
-		SKIP:*) result "kselftest/$setup/$name" 1 "skipped" ;;
-		*:*/*)	grep -B20 -F "${name#*/}" "$dir/kselftest.tap" | sed 's/^/    /' | tail -n 20
-			result "kselftest/$setup/$name" 1 "$status" ;;
-		*)	grep -B20 -F "$name" "$dir/kselftest.tap" | sed 's/^/    /' | tail -n 20
-			result "kselftest/$setup/$name" 1 "$status without TAP results" ;;
+		case "$kind:$status" in
+		case:PASS) result "kselftest/$setup/$name" 0 ;;
+		case:SKIP|prog:SKIP) result "kselftest/$setup/$name" 1 "skipped" ;;
+		prog:PASS) [ "$cases" -gt 0 ] ||
+			result "kselftest/$setup/$name" 1 "passed without TAP results" ;;
+		*)	why=$status
+			[ "$cases" != 0 ] || why+=" without TAP results"
+			grep -B20 -F "${name##*/}" "$dir/kselftest.tap" | sed 's/^/    /' | tail -n 20
+			result "kselftest/$setup/$name" 1 "$why" ;;
 		esac
-	done < <(json_results "$dir/kselftest.json")
+	done < <(python3 - "$BUILD/src/tools/testing/kunit" "$dir/kselftest.tap" \
+			2>"$dir/kselftest.parse" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+out, sys.stdout = sys.stdout, sys.stderr	# the parser's own messages
+import kunit_parser
+from kunit_parser import TestStatus
+
+word = {TestStatus.SUCCESS: "PASS", TestStatus.SKIPPED: "SKIP",
+        TestStatus.FAILURE: "FAIL"}
+status = lambda t: word.get(t.status, t.status.name)
+short = lambda n: n.removeprefix("selftests: pci/doe: ") or "(missing)"
+top = kunit_parser.parse_run_tests(open(sys.argv[2]).readlines())
+for prog in top.subtests:
+    for case in prog.subtests:
+        print("case", status(case), "-", f"{short(prog.name)}/{short(case.name)}",
+              sep="\t", file=out)
+    print("prog", status(prog), len(prog.subtests), short(prog.name), sep="\t",
+          file=out)
+PY
+)
 	[ $n -gt 0 ] || result "kselftest/$setup" 1 "no kselftest results (see $dir/kselftest.parse)"
 }
 
@@ -78,10 +99,11 @@ expected_counts() {	# expected_counts [FILE]
 	local -A exp=() got_n=()
 
 	while read -r suite want; do
-		# A partial run (SETUPS=) holds the suites of its set-ups only
-		if [ -n "${SETUPS:-}" ]; then
+		# A partial run (make check SETUPS=) holds the suites of its
+		# set-ups only
+		if [ -n "${partial:-}" ]; then
 			local s=${suite#kselftest/}
-			[[ $suite == kselftest/* && " $SETUPS " == *" ${s%%/*} "* ]] || continue
+			[[ $suite == kselftest/* && " $partial " == *" ${s%%/*} "* ]] || continue
 		fi
 		exp[$suite]=$want
 	done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$file")

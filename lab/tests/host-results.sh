@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The kselftest results of a set-up come from kunit.py parse of the guest's
-# run_kselftest.sh TAP (kselftest_results in lab/scripts/results.sh): a
-# skipped case, a skipped program, a program that exits non-zero without
-# TAP and a case missing from a plan fail; a program missing from the run
-# fails lab/expected-tests; a clean run passes.
+# The kselftest results of a set-up come from the kernel's KTAP parser
+# reading the guest's run_kselftest.sh TAP (kselftest_results in
+# lab/scripts/results.sh): a skipped case, a skipped program, a program
+# that exits non-zero without TAP, one that crashes or times out after its
+# cases passed, one that passes without TAP, and a case missing from a
+# plan fail; a program missing from the run fails lab/expected-tests; a
+# clean run passes, and a partial run counts its set-ups only.
 set -uo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 tmp=$(mktemp -d)
@@ -14,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/build/logs/t-check"
 ln -s "$BUILD/src" "$tmp/build/src"
 BUILD=$tmp/build LOGS=$tmp/build/logs
-unset SETUPS
+partial=
 . "$(dirname "$0")/../scripts/results.sh"
 
 prog() {	# prog N NAME STATUS [TAP...]: one program in the runner's TAP
@@ -43,7 +45,7 @@ good | run 1 "kselftest/t/doe_a 2"
 has "PASS kselftest/t/doe_a/first case"
 has "PASS kselftest/t/doe_a/second case"
 has "PASS lab/expected-tests"
-[ $failed -eq 0 ] || { echo "a clean run failed:"; cat "$LOGS/check-results.txt"; exit 1; }
+[ "$(grep -c ^FAIL "$LOGS/check-results.txt")" -eq 0 ] || { echo "a clean run failed:"; cat "$LOGS/check-results.txt"; exit 1; }
 
 { good
   prog 2 doe_skipcase ok "TAP version 13" "1..2" "ok 1 runs" "ok 2 needs hardware # SKIP no device"
@@ -57,6 +59,29 @@ has "FAIL kselftest/t/doe_skipcase/needs hardware: skipped"
 has "FAIL kselftest/t/doe_crash: FAIL without TAP results"
 has "FAIL kselftest/t/doe_skipped: skipped"
 has "FAIL expected-tests/kselftest/t/doe_gone: expected 4 results, got 0"
+
+# The runner's own line for a program fails it after all its cases passed
+{ good
+  good | sed 's/^ok 1 /not ok 2 /; s/doe_a/doe_segv/; $s/$/ # exit=139/'
+  good | sed 's/^ok 1 /not ok 3 /; s/doe_a/doe_slow/; $s/$/ # TIMEOUT 300 seconds/'
+  prog 4 doe_quiet ok
+} | run 4 "kselftest/t/doe_a 2
+kselftest/t/doe_segv 2
+kselftest/t/doe_slow 2"
+has "PASS kselftest/t/doe_segv/second case"
+has "FAIL kselftest/t/doe_segv: FAIL"
+has "FAIL kselftest/t/doe_slow: FAIL"
+has "FAIL kselftest/t/doe_quiet: passed without TAP results"
+has "PASS lab/expected-tests"
+[ "$(grep -c ^FAIL "$LOGS/check-results.txt")" -eq 3 ] || { echo "expected 3 failures:"; cat "$LOGS/check-results.txt"; exit 1; }
+
+# A partial run counts the suites of its set-ups only
+partial=t
+good | run 1 "kselftest/t/doe_a 2
+kselftest/other/doe_a 2
+kunit/pci_doe 93"
+has "PASS lab/expected-tests"
+partial=
 
 # A case missing from a plan: the runner's result line stands in for it,
 # or, at the end of the TAP, kunit.py parse gives up
@@ -74,4 +99,4 @@ has "FAIL expected-tests/kselftest/t/doe_short: expected 3 results, got 0"
 kselftest/t/doe_short 3"
 has "FAIL kselftest/t: no kselftest results (see $LOGS/t-check/kselftest.parse)"
 has "FAIL expected-tests/kselftest/t/doe_a: expected 2 results, got 0"
-echo "kselftest results: a clean run passes; skips, an exit without TAP, a short plan and a missing program fail"
+echo "kselftest results: a clean run passes; skips, an exit without TAP, a crash or timeout after passing cases, a short plan and a missing program fail; a partial run counts its set-ups"
