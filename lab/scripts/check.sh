@@ -47,21 +47,11 @@ new_untracked() {	# lists them, and fails if there are any
 }
 untracked_now >"$LOGS/untracked-before" 2>/dev/null || : >"$LOGS/untracked-before"
 
-# KUnit: kunit.py parse's JSON of each run (lab/scripts/kunit.sh) gives the
-# results.  A kernel report anywhere in the consoles fails the run.
+# KUnit: the console of each run (lab/scripts/kunit.sh), read as kunit.py
+# reads it.  A kernel report anywhere in the consoles fails the run.
 kunit_results() {	# kunit_results LOG RC
-	local log=$1 krc=$2 n=0 name status
-	while read -r status name; do
-		n=$((n + 1))
-		case "$status" in
-		PASS) result "kunit/$name" 0 ;;
-		SKIP) result "kunit/$name" 1 "skipped" ;;
-		*) grep -B30 -E " ${name##*/}( |$)" "$log" | grep -v '^\[' |
-			   sed 's/^/    /' | tail -n 30
-		   result "kunit/$name" 1 "$status" ;;
-		esac
-	done < <(json_results "${log%.log}"-[0-9]*.json)
-	if [ $n -eq 0 ]; then
+	local log=$1 krc=$2
+	if ! ktap_results kunit "$log" "${log%.log}"-[0-9]*.log; then
 		tail -n 40 "$log" | sed 's/^/    /'
 		result "kunit/run" 1 "no KUnit results (kunit.py exit $krc)"
 	elif [ "$krc" != 0 ]; then

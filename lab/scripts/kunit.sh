@@ -3,8 +3,8 @@
 #
 # kunit.sh SRC LOG: the KUnit runs of lab/kunit-runs with the base tree's
 # own kunit.py (x86_64 under QEMU/TCG).  Run N writes the guest console to
-# LOG-N.log (LOG without its .log) and kunit.py parse's results to
-# LOG-N.json; LOG gets every console, for the kernel report scan.  Exit
+# LOG-N.log (LOG without its .log), which check.sh reads with kunit.py's
+# parser; LOG gets every console, for the kernel report scan.  Exit
 # status: 0, or that of the last kunit.py that failed.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -15,7 +15,7 @@ runs=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' lab/kunit-runs)
 [ -n "$runs" ] || { echo "no KUnit runs in lab/kunit-runs" >"$log"; exit 0; }
 rc=0
 : >"$log"
-rm -f "${log%.log}"-[0-9]*.log "${log%.log}"-[0-9]*.json
+rm -f "${log%.log}"-[0-9]*.log
 built=" "
 n=0
 while read -r c glob args; do
@@ -34,8 +34,5 @@ while read -r c glob args; do
 	(cd "$src" && timeout -k 10 1800 python3 tools/testing/kunit/kunit.py \
 		$cmd "${opts[@]}" "$glob.*") >"$run_log" 2>&1 || rc=$?
 	cat "$run_log" >>"$log"
-	# The results, as kunit.py itself reads them from the console
-	python3 "$src/tools/testing/kunit/kunit.py" parse \
-		--json="${run_log%.log}.json" "$run_log" >/dev/null 2>&1
 done <<<"$runs"
 exit $rc

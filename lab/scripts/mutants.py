@@ -9,6 +9,9 @@
                                      judge the boot of mutant N (0: baseline)
   mutants.py report LOG              the first kernel report of a boot
 
+verdict and report read LOG with kunit.py's own parser, kunit_parser.py of
+the tree whose tools/testing/kunit is $KUNIT_DIR (mutants.sh sets it).
+
 LIST is lab/mutants; its format is described at its top.  Every mutant is
 one or more literal replacements (sites) FROM -> TO in a file of the series
 tree.  FROM must occur exactly once in the pristine file, sites must not
@@ -362,39 +365,39 @@ REPORT_KINDS = ('KASAN', 'BUG:', 'WARNING:', 'possible circular locking',
 
 
 def parse_log(log, suite):
-    """The results of @suite's cases in a console log.
+    """The results of @suite's cases in a console log, as kunit.py reads
+    them: with its own parser, kunit_parser.py of the tree in $KUNIT_DIR.
 
     Returns ({case: 'ok'|'fail'|'skip'}, whether the suite ended,
-    {case: [report lines printed while it ran]}, the log's lines).
+    {case, or '(outside)': [report lines printed while it ran]}, the log's
+    lines without their timestamps).
     """
     raw = open(log, errors='replace').read().replace('\r', '').split('\n')
     lines = [re.sub(r'^\[[ 0-9.]*\] ', '', l) for l in raw]
-    results, ended, insuite = {}, False, False
-    reports, pending = {}, []
-    for l in lines:
-        if re.search(SPLAT, l):
-            pending.append(l)
-        if re.fullmatch(r'\s*# Subtest: ' + re.escape(suite), l):
-            insuite = True
-            if pending:
-                reports['(boot)'] = pending
-                pending = []
+    sys.path.insert(0, os.environ['KUNIT_DIR'])
+    out, sys.stdout = sys.stdout, sys.stderr    # the parser's own messages
+    try:
+        import kunit_parser
+        top = kunit_parser.parse_run_tests(raw)
+    finally:
+        sys.stdout = out
+    status = kunit_parser.TestStatus
+    word = {status.SUCCESS: 'ok', status.SKIPPED: 'skip'}
+    found = [t for t in top.subtests if t.name == suite]
+    results, reports, seen = {}, {}, set()
+    logs = lambda t: t.log + [l for c in t.subtests for l in logs(c)]
+    for case in found[0].subtests if found else []:
+        if not case.name:      # the parser's stand-in for a missing case
             continue
-        if not insuite:
-            continue
-        r = re.fullmatch(r'    (not )?ok \d+ (\S+)(.*)', l)
-        if r:
-            results[r.group(2)] = 'skip' if '# SKIP' in r.group(3) else \
-                ('fail' if r.group(1) else 'ok')
-            if pending:
-                reports[r.group(2)] = pending
-                pending = []
-            continue
-        if re.fullmatch(r'(not )?ok \d+ ' + re.escape(suite) + r'\b.*', l):
-            ended = True
-            insuite = False
-    if pending:
-        reports['(end)' if ended else '(unfinished)'] = pending
+        results[case.name] = word.get(case.status, 'fail')
+        rep = [l for l in logs(case) if re.search(SPLAT, l)]
+        if rep:
+            reports[case.name] = rep
+            seen.update(rep)
+    rest = [l for l in lines if re.search(SPLAT, l) and l not in seen]
+    if rest:
+        reports['(outside)'] = rest
+    ended = bool(found) and found[0].status != status.TEST_CRASHED
     return results, ended, reports, lines
 
 

@@ -32,7 +32,8 @@ kobj=$BUILD/kunit/drivers_pci	# the real KUnit build (lab/scripts/kunit.sh)
 out=$LOGS/mutants
 kunitconfig=drivers/pci/.kunitconfig
 timeout_default=${MUTANT_TIMEOUT:-150}
-export SPLAT
+# mutants.py reads each boot with kunit.py's parser, as kunit.py does
+export SPLAT KUNIT_DIR=$src/tools/testing/kunit
 
 mkdir -p "$out" "$mut"
 rm -f "$out"/*.log "$out"/*.report "$out"/results.txt

@@ -17,57 +17,31 @@ result() {	# result NAME OK [DETAIL]
 	fi
 }
 
-# KUnit's results in the JSON of kunit.py parse, one "STATUS NAME" line
-# each: SUITE/CASE, or SUITE alone for a suite without cases.  A
-# parameterised case is one test, failed if any of its params failed.
-json_results() {	# json_results JSON...
-	python3 - "$@" <<'PY'
-import json, sys
-for path in sys.argv[1:]:
-    try:
-        top = json.load(open(path))
-    except (OSError, ValueError):
-        continue
-    short = lambda name: name or "(missing)"
-    for suite in top.get("test_cases", []):
-        print(suite["status"], short(suite["name"]))
-    for suite in top.get("sub_groups", []):
-        for case in suite.get("test_cases", []):
-            print(case["status"], f"{short(suite['name'])}/{short(case['name'])}")
-        for case in suite.get("sub_groups", []):
-            bad = [p["status"] for p in case.get("test_cases", [])
-                   if p["status"] != "PASS"]
-            print(bad[0] if bad else "PASS", f"{short(suite['name'])}/{short(case['name'])}")
-PY
-}
-
-# The kselftests of a set-up: the TAP of the guest's run_kselftest.sh,
-# read by the kernel's own KTAP parser (tools/testing/kunit/kunit_parser.py,
-# the one kunit.py parse uses), which keeps what kunit.py's JSON drops: the
-# result line of each program.  The runner nests each program's TAP under
-# "# "; without that one level of prefix, each program is a test of its
-# cases.  A case passes or fails as its TAP says, and a skip fails.  A
-# program fails on its own when the runner's line for it does (exit=139,
-# TIMEOUT), even after all its cases passed, when it skipped, and when it
-# gave no cases; if the parser gives nothing, the set-up fails.
-kselftest_results() {	# kselftest_results SETUP RESULTS_LOG
-	local setup=$1 dir=${2%/*} n=0 kind status cases name why
-	sed -n '/^LAB-BEGIN kselftest/,/^LAB-END kselftest/{/^LAB-/d;p}' "$2" |
-		tr -d '\r' | sed 's/^# //' >"$dir/kselftest.tap"
+# Results from KTAP or TAP, read by the kernel's own parser, the
+# kunit_parser.py that kunit.py parse uses (its JSON keeps no group's own
+# result).  Each case is a test, PREFIX/GROUP/CASE: a parameterised case
+# fails if any of its params did; a skip fails.  Each group (a KUnit suite,
+# a kselftest program) fails on its own when its result line does (a crash
+# after its cases passed, the kselftest runner's exit=139 or TIMEOUT), when
+# it skipped, and when it gave no case.  The failure context comes from
+# CONTEXT, the parser's messages go to CONTEXT's .parse.  Return: 1 if the
+# parser gave nothing.
+ktap_results() {	# ktap_results PREFIX CONTEXT FILE...
+	local prefix=$1 ctx=$2 n=0 kind status cases name why
+	shift 2
 	while IFS=$'\t' read -r kind status cases name; do
 		n=$((n + 1))
 		case "$kind:$status" in
-		case:PASS) result "kselftest/$setup/$name" 0 ;;
-		case:SKIP|prog:SKIP) result "kselftest/$setup/$name" 1 "skipped" ;;
-		prog:PASS) [ "$cases" -gt 0 ] ||
-			result "kselftest/$setup/$name" 1 "passed without TAP results" ;;
+		case:PASS) result "$prefix/$name" 0 ;;
+		*:SKIP) result "$prefix/$name" 1 "skipped" ;;
+		group:PASS) [ "$cases" -gt 0 ] ||
+			result "$prefix/$name" 1 "passed without TAP results" ;;
 		*)	why=$status
-			[ "$cases" != 0 ] || why+=" without TAP results"
-			grep -B20 -F "${name##*/}" "$dir/kselftest.tap" | sed 's/^/    /' | tail -n 20
-			result "kselftest/$setup/$name" 1 "$why" ;;
+			[ "$kind:$cases" != group:0 ] || why+=" without TAP results"
+			grep -B20 -F "${name##*/}" "$ctx" | grep -v '^\[' | sed 's/^/    /' | tail -n 20
+			result "$prefix/$name" 1 "$why" ;;
 		esac
-	done < <(python3 - "$BUILD/src/tools/testing/kunit" "$dir/kselftest.tap" \
-			2>"$dir/kselftest.parse" <<'PY'
+	done < <(python3 - "$BUILD/src/tools/testing/kunit" "$@" 2>"${ctx%.*}.parse" <<'PY'
 import sys
 sys.path.insert(0, sys.argv[1])
 out, sys.stdout = sys.stdout, sys.stderr	# the parser's own messages
@@ -78,16 +52,29 @@ word = {TestStatus.SUCCESS: "PASS", TestStatus.SKIPPED: "SKIP",
         TestStatus.FAILURE: "FAIL"}
 status = lambda t: word.get(t.status, t.status.name)
 short = lambda n: n.removeprefix("selftests: pci/doe: ") or "(missing)"
-top = kunit_parser.parse_run_tests(open(sys.argv[2]).readlines())
-for prog in top.subtests:
-    for case in prog.subtests:
-        print("case", status(case), "-", f"{short(prog.name)}/{short(case.name)}",
+worst = lambda t: next((s for s in map(status, [t] + t.subtests) if s != "PASS"), "PASS")
+for path in sys.argv[2:]:
+    top = kunit_parser.parse_run_tests(open(path).readlines())
+    for group in top.subtests:
+        for case in group.subtests:
+            print("case", worst(case), "-", f"{short(group.name)}/{short(case.name)}",
+                  sep="\t", file=out)
+        print("group", status(group), len(group.subtests), short(group.name),
               sep="\t", file=out)
-    print("prog", status(prog), len(prog.subtests), short(prog.name), sep="\t",
-          file=out)
 PY
 )
-	[ $n -gt 0 ] || result "kselftest/$setup" 1 "no kselftest results (see $dir/kselftest.parse)"
+	[ $n -gt 0 ]
+}
+
+# The kselftests of a set-up: the TAP of the guest's run_kselftest.sh.  The
+# runner nests each program's TAP under "# "; without that one level of
+# prefix, each program is a group of its cases.
+kselftest_results() {	# kselftest_results SETUP RESULTS_LOG
+	local dir=${2%/*}
+	sed -n '/^LAB-BEGIN kselftest/,/^LAB-END kselftest/{/^LAB-/d;p}' "$2" |
+		tr -d '\r' | sed 's/^# //' >"$dir/kselftest.tap"
+	ktap_results "kselftest/$1" "$dir/kselftest.tap" "$dir/kselftest.tap" ||
+		result "kselftest/$1" 1 "no kselftest results (see $dir/kselftest.parse)"
 }
 
 # Every suite gives as many results as lab/expected-tests lists for it: a

@@ -7,7 +7,9 @@
 # that exits non-zero without TAP, one that crashes or times out after its
 # cases passed, one that passes without TAP, and a case missing from a
 # plan fail; a program missing from the run fails lab/expected-tests; a
-# clean run passes, and a partial run counts its set-ups only.
+# clean run passes, and a partial run counts its set-ups only.  KUnit's
+# KTAP goes through the same reader: a failed param fails its case and
+# its suite.
 set -uo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 tmp=$(mktemp -d)
@@ -99,4 +101,14 @@ has "FAIL expected-tests/kselftest/t/doe_short: expected 3 results, got 0"
 kselftest/t/doe_short 3"
 has "FAIL kselftest/t: no kselftest results (see $LOGS/t-check/kselftest.parse)"
 has "FAIL expected-tests/kselftest/t/doe_a: expected 2 results, got 0"
+# KUnit's KTAP: a failed param fails its case, and the suite on its own
+: >"$LOGS/check-results.txt"
+printf '%s\n' "KTAP version 1" "1..1" "    KTAP version 1" "    # Subtest: s" \
+	"    1..2" "    ok 1 a" "        KTAP version 1" "        # Subtest: b" \
+	"        ok 1 p0" "        not ok 2 p1" "    not ok 2 b" "not ok 1 s" >"$tmp/k-1.log"
+ktap_results kunit "$tmp/k-1.log" "$tmp/k-1.log" >/dev/null
+has "PASS kunit/s/a"
+has "FAIL kunit/s/b: FAIL"
+has "FAIL kunit/s: FAIL"
+echo "KUnit results: a failed param fails its case and suite"
 echo "kselftest results: a clean run passes; skips, an exit without TAP, a crash or timeout after passing cases, a short plan and a missing program fail; a partial run counts its set-ups"
