@@ -12,6 +12,12 @@ KUNIT_MAKE=(--jobs=2 --make_options "CC=ccache gcc" --make_options KBUILD_BUILD_
 # kmemleak, WARN, BUG, panic) in a console log.
 SPLAT='Kernel panic|BUG:|Oops|WARNING:|Call Trace:|KASAN|UBSAN|ODEBUG|possible recursive locking|possible circular locking|INFO: task .* blocked|general protection fault|new suspected memory leaks|turning off the locking correctness validator'
 
+# The lines of a guest report framed by LAB-BEGIN NAME and LAB-END NAME in
+# a results log (ttyS1), without the frame and without CRs
+section() {	# section NAME RESULTS_LOG
+	sed -n "/^LAB-BEGIN $1/,/^LAB-END $1/{/^LAB-/d;p}" "$2" | tr -d '\r'
+}
+
 die() {
 	echo "lab: error: $*" >&2
 	exit 1

@@ -71,8 +71,7 @@ PY
 # prefix, each program is a group of its cases.
 kselftest_results() {	# kselftest_results SETUP RESULTS_LOG
 	local dir=${2%/*}
-	sed -n '/^LAB-BEGIN kselftest/,/^LAB-END kselftest/{/^LAB-/d;p}' "$2" |
-		tr -d '\r' | sed 's/^# //' >"$dir/kselftest.tap"
+	section kselftest "$2" | sed 's/^# //' >"$dir/kselftest.tap"
 	ktap_results "kselftest/$1" "$dir/kselftest.tap" "$dir/kselftest.tap" ||
 		result "kselftest/$1" 1 "no kselftest results (see $dir/kselftest.parse)"
 }

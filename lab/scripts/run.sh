@@ -11,5 +11,5 @@ note "booting the '$setup' set-up (TCG; logs in $LOGS/$setup-run/)"
 res=$LOGS/$setup-run/results.log
 echo
 echo "DOE Capabilities and CDAT in the '$setup' set-up (booted in $(cat "$LOGS/$setup-run/seconds")s):"
-sed -n '/^LAB-BEGIN inventory/,/^LAB-END inventory/{/^LAB-/d;p}' "$res" | tr -d '\r'
+section inventory "$res"
 grep -q '^LAB-END inventory rc=0' "$res" || die "doe-inventory failed"

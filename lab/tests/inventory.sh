@@ -6,8 +6,9 @@
 # Discovery, no bad CDAT checksum, and lspci -vvv decoding every DOE
 # Capability the inventory found.
 set -uo pipefail
+. "$(dirname "$0")/../scripts/lib.sh"
 setup=$1 res=$2
-inv=$(sed -n '/^LAB-BEGIN inventory/,/^LAB-END inventory/{/^LAB-/d;p}' "$res" | tr -d '\r')
+inv=$(section inventory "$res")
 echo "$inv"
 err=0
 expect() {	# expect WHAT PATTERN COUNT
